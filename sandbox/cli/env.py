@@ -33,7 +33,9 @@ def render(variables: dict[str, str], shell: str) -> str:
 
 
 @click.command()
-@click.option("--shell", type=click.Choice(["bash", "zsh", "fish", "powershell"]), default="bash", show_default=True)
+@click.option(
+    "--shell", type=click.Choice(["bash", "zsh", "fish", "powershell"]), default="bash", show_default=True
+)
 def env(shell: str) -> None:
     """Print the environment that points your AWS tools at the sandbox.
 

@@ -31,8 +31,14 @@ def list_labs(as_json: bool) -> None:
         try:
             loaded = catalog.load(path)
         except SandboxError as exc:
-            rows.append({"id": path.stem.split("-", 1)[0], "title": f"invalid: {exc.message}", "needs": [],
-                         "file": path.name})
+            rows.append(
+                {
+                    "id": path.stem.split("-", 1)[0],
+                    "title": f"invalid: {exc.message}",
+                    "needs": [],
+                    "file": path.name,
+                }
+            )
             continue
         s = loaded.scenario
         rows.append({"id": s.id, "title": s.title.get(lang), "needs": list(s.needs), "file": path.name})
@@ -83,7 +89,9 @@ def _printer(lang: str) -> Any:
             return
         mark = "[green]✓[/]" if result.passed else "[red]✗[/]"
         tries = f", {result.attempts} tries" if result.attempts > 1 else ""
-        console.print(f"  {mark} {result.section}[{result.index}] {result.title} [dim]({result.seconds:.2f} s{tries})[/]")
+        console.print(
+            f"  {mark} {result.section}[{result.index}] {result.title} [dim]({result.seconds:.2f} s{tries})[/]"
+        )
         if not result.passed:
             for failure in result.failures:
                 console.print(f"      {failure}", markup=False, soft_wrap=True)
@@ -101,7 +109,9 @@ def _finish(result: RunResult, lang: str, as_json: bool) -> None:
             console.print()
             console.print(result.report(lang), markup=False, soft_wrap=True)
         verdict = "[green]passed[/]" if result.passed else "[red]failed[/]"
-        console.print(f"\n{result.loaded.scenario.id} {verdict} in {result.seconds:.2f} s (run id {result.run_id})")
+        console.print(
+            f"\n{result.loaded.scenario.id} {verdict} in {result.seconds:.2f} s (run id {result.run_id})"
+        )
     if not result.passed:
         raise SystemExit(ExitCode.FAILED)
 
@@ -114,8 +124,16 @@ def _as_json(result: RunResult) -> dict[str, Any]:
         "run_id": result.run_id,
         "leaks": result.leaks,
         "steps": [
-            {"section": r.section, "index": r.index, "title": r.title, "passed": r.passed, "skipped": r.skipped,
-             "failures": r.failures, "seconds": round(r.seconds, 4), "line": r.line}
+            {
+                "section": r.section,
+                "index": r.index,
+                "title": r.title,
+                "passed": r.passed,
+                "skipped": r.skipped,
+                "failures": r.failures,
+                "seconds": round(r.seconds, 4),
+                "line": r.line,
+            }
             for r in result.results
         ],
     }
@@ -149,7 +167,9 @@ def check(lab_id: str, var: tuple[str, ...], as_json: bool) -> None:
         raise SandboxError(f"Lab {loaded.scenario.id} has no check section to grade.")
     if not as_json:
         console.print(f"[bold]Grading {loaded.scenario.id} {loaded.scenario.title.get(lang)}[/]")
-    result = Runner(loaded, variables=options.parse_vars(var), on_step=None if as_json else _printer(lang)).check()
+    result = Runner(
+        loaded, variables=options.parse_vars(var), on_step=None if as_json else _printer(lang)
+    ).check()
     if not as_json:
         graded = [r for r in result.results if r.section == "check" and r.title != "inputs"]
         console.print(f"\nscore: {sum(r.passed for r in graded)}/{len(loaded.scenario.check)}")

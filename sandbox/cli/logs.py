@@ -18,7 +18,9 @@ from sandbox.engines.embedded import tail
 def logs(service: str, follow: bool, lines: int) -> None:
     """Show a service's log (default: the daemon's)."""
     if service != "daemon" and service not in REGISTRY:
-        raise SandboxError(f"No service named {service!r}.", fix=f"Choose from: daemon, {', '.join(REGISTRY)}.")
+        raise SandboxError(
+            f"No service named {service!r}.", fix=f"Choose from: daemon, {', '.join(REGISTRY)}."
+        )
     path = Settings.from_env().logs_dir / f"{service}.log"
     if not path.exists():
         raise SandboxError(f"No log yet at {path}.", fix="Start the sandbox first: sandbox up")

@@ -45,7 +45,9 @@ def status(as_json: bool) -> None:
         console.print(f"Full log: {daemon_log(settings)}. Start it again with: [bold]sandbox up[/]")
     else:
         uptime = time.time() - (current.started_at or time.time())
-        console.print(f"The sandbox is running (engine {current.engine}, pid {current.pid}, up {uptime:.0f} s).")
+        console.print(
+            f"The sandbox is running (engine {current.engine}, pid {current.pid}, up {uptime:.0f} s)."
+        )
         render_status(current)
     if current.state != "running":
         raise SystemExit(ExitCode.NOT_RUNNING)

@@ -35,7 +35,9 @@ def up(services: tuple[str, ...], profile: str | None, engine: str, foreground: 
 
         for spec in specs:
             ensure_free(settings.host, settings.port(spec.name))
-        console.print(f"sandbox: serving {', '.join(s.name for s in specs)} in the foreground; Ctrl-C stops it")
+        console.print(
+            f"sandbox: serving {', '.join(s.name for s in specs)} in the foreground; Ctrl-C stops it"
+        )
         sys.exit(daemon.main(["--services", ",".join(s.name for s in specs), "--engine", engine]))
 
     with console.status("Starting the sandbox…", spinner="dots"):

@@ -54,7 +54,9 @@ def _logging(settings: Settings, names: list[str]) -> None:
         service_log.propagate = False
 
 
-async def serve(settings: Settings, services: list[Service], sockets: dict[str, socket.socket], engine: str) -> None:
+async def serve(
+    settings: Settings, services: list[Service], sockets: dict[str, socket.socket], engine: str
+) -> None:
     loop = asyncio.get_running_loop()
     servers: list[_Server] = []
     for service in services:
@@ -72,7 +74,10 @@ async def serve(settings: Settings, services: list[Service], sockets: dict[str, 
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
 
-    tasks = [asyncio.create_task(srv.serve(sockets=[sockets[svc.name]])) for srv, svc in zip(servers, services, strict=True)]
+    tasks = [
+        asyncio.create_task(srv.serve(sockets=[sockets[svc.name]]))
+        for srv, svc in zip(servers, services, strict=True)
+    ]
     while not all(srv.started for srv in servers):
         if any(task.done() for task in tasks):
             break
@@ -90,7 +95,9 @@ async def serve(settings: Settings, services: list[Service], sockets: dict[str, 
         services={svc.name: svc.health() for svc in services},
     )
     record.write(settings)
-    log.info("sandbox %s running: %s", __version__, ", ".join(f"{s.name}={settings.url(s.name)}" for s in services))
+    log.info(
+        "sandbox %s running: %s", __version__, ", ".join(f"{s.name}={settings.url(s.name)}" for s in services)
+    )
 
     done_task = asyncio.ensure_future(asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED))
     stop_task = asyncio.ensure_future(stop.wait())

@@ -7,7 +7,7 @@ import socket
 
 import psutil
 
-from sandbox.core.errors import PortBusy
+from sandbox.core.errors import PortBusy, SandboxError
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -20,9 +20,12 @@ def bind(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+        if exc.errno == errno.EADDRINUSE:
             raise busy(host, port) from exc
-        raise
+        raise SandboxError(
+            f"Cannot listen on {host}:{port}: {exc.strerror or exc}.",
+            fix="Check SANDBOX_HOST (default 127.0.0.1) and the SANDBOX_*_PORT settings.",
+        ) from exc
     sock.listen(1024)
     sock.set_inheritable(True)
     return sock

@@ -7,6 +7,7 @@ daemon dies first, so a crashed daemon leaves no orphan behind either.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -66,32 +67,22 @@ def spawn_daemon(args: Sequence[str], *, log_file: Path, env: Mapping[str, str])
 
 
 def terminate_group(pgid: int, pids: Sequence[int], grace: float = 5.0) -> list[int]:
-    """SIGTERM the group, wait, then SIGKILL whatever is left. Returns the pids that had to be killed."""
+    """SIGTERM the group and the given pids, wait, then SIGKILL what is left. Returns the pids killed."""
     procs = _existing(pids)
-    for sig_target in (pgid,):
-        try:
-            os.killpg(sig_target, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGTERM)
     for proc in procs:
-        try:
+        with contextlib.suppress(psutil.Error):
             proc.terminate()
-        except psutil.Error:
-            pass
     _, remaining = psutil.wait_procs(procs, timeout=grace)
-    killed = [p.pid for p in remaining]
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pgid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     for proc in remaining:
-        try:
+        with contextlib.suppress(psutil.Error):
             proc.kill()
-        except psutil.Error:
-            pass
     psutil.wait_procs(remaining, timeout=2)
     _wait_group_gone(pgid, timeout=2)
-    return killed
+    return [p.pid for p in remaining]
 
 
 def tree(pid: int) -> list[int]:

@@ -1,6 +1,6 @@
 """Wait strategies shared by every engine: objects whose settings chain, then `wait()`.
 
-    HttpWait("http://127.0.0.1:4566/_sandbox/health").with_timeout(10).while_alive(proc.poll).wait()
+HttpWait("http://127.0.0.1:4566/_sandbox/health").with_timeout(10).while_alive(proc.poll).wait()
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from typing import Self
-
 
 # Loopback checks must never go through a user's HTTP proxy.
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))

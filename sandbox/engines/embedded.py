@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -74,7 +75,9 @@ class EmbeddedEngine:
         deadline = time.monotonic() + 5
         while DaemonRecord.read(settings) is None and time.monotonic() < deadline:
             time.sleep(0.01)
-        return UpResult(already_running=False, seconds=time.monotonic() - started, status=self.status(settings))
+        return UpResult(
+            already_running=False, seconds=time.monotonic() - started, status=self.status(settings)
+        )
 
     def down(self, settings: Settings) -> DownResult:
         record = DaemonRecord.read(settings)
@@ -82,14 +85,10 @@ class EmbeddedEngine:
             settings.state_file.unlink(missing_ok=True)
             return DownResult(was_running=False, stopped_pids=[], killed_pids=[])
         pids = processes.tree(record.pid)
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(record.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
+        with contextlib.suppress(psutil.TimeoutExpired, psutil.NoSuchProcess):
             psutil.Process(record.pid).wait(timeout=10)
-        except (psutil.TimeoutExpired, psutil.NoSuchProcess):
-            pass
         # Anything the daemon could not stop itself goes now, group and tree alike.
         survivors = [pid for pid in pids if alive(pid)]
         killed: list[int] = []
@@ -119,7 +118,9 @@ class EmbeddedEngine:
                 version=record.version,
                 log_tail=tail(daemon_log(settings)),
             )
-        services = [self._probe(name, info.get("url") or settings.url(name)) for name, info in record.services.items()]
+        services = [
+            self._probe(name, info.get("url") or settings.url(name)) for name, info in record.services.items()
+        ]
         return Status(
             state="running",
             engine=record.engine,

@@ -106,10 +106,12 @@ class RunContext:
             credentials = session.get_credentials()
             keys = {} if credentials else {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
             client = session.client(
-                service,  # type: ignore[call-overload]
+                service,
                 region_name=key[1],
                 endpoint_url=self.endpoints.aws,
-                config=Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=60),
+                config=Config(
+                    retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=60
+                ),
                 **keys,
             )
             self._clients[key] = client

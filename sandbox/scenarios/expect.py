@@ -53,7 +53,11 @@ def match(actual: Any, expected: Any) -> str | None:
 def _matcher(op: str, actual: Any, want: Any) -> str | None:
     if op == "exists":
         present = actual is not _MISSING
-        return None if present == bool(want) else ("missing" if want else f"should not exist, got {_show(actual)}")
+        return (
+            None
+            if present == bool(want)
+            else ("missing" if want else f"should not exist, got {_show(actual)}")
+        )
     if actual is _MISSING:
         return f"nothing found (wanted {op}: {_show(want)})"
     if op == "equals":
@@ -64,7 +68,9 @@ def _matcher(op: str, actual: Any, want: Any) -> str | None:
         if isinstance(actual, str):
             ok = str(want) in actual
         elif isinstance(actual, list | tuple):
-            ok = any(_equal(item, want) or (is_matcher(want) and match(item, want) is None) for item in actual)
+            ok = any(
+                _equal(item, want) or (is_matcher(want) and match(item, want) is None) for item in actual
+            )
         elif isinstance(actual, dict):
             ok = want in actual
         else:
@@ -73,7 +79,11 @@ def _matcher(op: str, actual: Any, want: Any) -> str | None:
     if op == "any":
         if not isinstance(actual, list):
             return f"expected a list, got {_show(actual)}"
-        return None if any(match(item, want) is None for item in actual) else f"no item of {_show(actual)} matches"
+        return (
+            None
+            if any(match(item, want) is None for item in actual)
+            else f"no item of {_show(actual)} matches"
+        )
     if op == "regex":
         return None if re.search(str(want), _as_text(actual)) else f"{_show(actual)} does not match /{want}/"
     if op == "length":
@@ -81,9 +91,17 @@ def _matcher(op: str, actual: Any, want: Any) -> str | None:
             size = len(actual)
         except TypeError:
             return f"{_show(actual)} has no length"
-        return match(size, want) if is_matcher(want) else (None if size == want else f"length {size}, expected {want}")
-    comparisons = {"gte": lambda a, b: a >= b, "lte": lambda a, b: a <= b, "gt": lambda a, b: a > b,
-                   "lt": lambda a, b: a < b}
+        return (
+            match(size, want)
+            if is_matcher(want)
+            else (None if size == want else f"length {size}, expected {want}")
+        )
+    comparisons = {
+        "gte": lambda a, b: a >= b,
+        "lte": lambda a, b: a <= b,
+        "gt": lambda a, b: a > b,
+        "lt": lambda a, b: a < b,
+    }
     try:
         ok = comparisons[op](float(actual), float(want))
     except (TypeError, ValueError):
@@ -93,7 +111,7 @@ def _matcher(op: str, actual: Any, want: Any) -> str | None:
 
 def _equal(actual: Any, expected: Any) -> bool:
     if isinstance(actual, bool) or isinstance(expected, bool):
-        return actual is expected or actual == expected and type(actual) is type(expected)
+        return actual is expected or (actual == expected and type(actual) is type(expected))
     if isinstance(actual, int | float) and isinstance(expected, int | float):
         return float(actual) == float(expected)
     return bool(actual == expected)
@@ -115,7 +133,9 @@ def check(obs: Observation, expect: Expect | None) -> list[str]:
     failures: list[str] = []
     expect = expect or Expect(ok=True)
     wants_failure = expect.error is not None or expect.ok is False
-    explicit_outcome = expect.ok is not None or wants_failure or expect.status is not None or expect.exit is not None
+    explicit_outcome = (
+        expect.ok is not None or wants_failure or expect.status is not None or expect.exit is not None
+    )
     if not explicit_outcome and not obs.ok:
         failures.append(_failed(obs))
     if expect.ok is True and not obs.ok:
@@ -126,8 +146,10 @@ def check(obs: Observation, expect: Expect | None) -> list[str]:
         if obs.ok and obs.error is None:
             failures.append(f"expected error {expect.error}, but it succeeded")
         elif obs.error != expect.error:
-            failures.append(f"expected error {expect.error}, got {obs.error or 'no error code'}"
-                            + (f": {obs.message}" if obs.message else ""))
+            failures.append(
+                f"expected error {expect.error}, got {obs.error or 'no error code'}"
+                + (f": {obs.message}" if obs.message else "")
+            )
     if expect.status is not None and obs.status != expect.status:
         failures.append(f"expected status {expect.status}, got {obs.status}")
     if expect.exit is not None and obs.exit != expect.exit:
@@ -135,7 +157,11 @@ def check(obs: Observation, expect: Expect | None) -> list[str]:
     for name in ("stdout", "stderr", "body"):
         wanted = getattr(expect, name)
         if wanted is not None:
-            problem = match(getattr(obs, name) if getattr(obs, name) is not None else _MISSING, wanted)
+            actual = getattr(obs, name)
+            if isinstance(actual, str) and isinstance(wanted, str):
+                # `stdout: ok` matches what `echo ok` prints: the final newline is not part of the answer.
+                actual, wanted = actual.rstrip("\n"), wanted.rstrip("\n")
+            problem = match(actual if actual is not None else _MISSING, wanted)
             if problem:
                 failures.append(f"{name}: {problem}")
     for path, wanted in (expect.json_ or {}).items():

@@ -127,14 +127,14 @@ def load(path: Path | str) -> LoadedScenario:
 
 
 def _format(exc: ValidationError, pos: Positions, source: str) -> str:
-    lines = []
+    lines: list[tuple[int, int, str]] = []
     for error in exc.errors(include_url=False):
         loc: Loc = tuple(part for part in error["loc"] if not _is_union_tag(part))
         cause = (error.get("ctx") or {}).get("error")
         if isinstance(cause, UnknownKey):
             key_loc = (*loc, cause.key)
             mark = pos.keys.get(key_loc) or pos.find(loc)
-            lines.append(f"{source}:{mark.line}:{mark.col}: {_where(loc)}: {cause}")
+            lines.append((mark.line, mark.col, f"{source}:{mark.line}:{mark.col}: {_where(loc)}: {cause}"))
             continue
         if error["type"] == "extra_forbidden":
             mark = pos.keys.get(loc) or pos.find(loc)
@@ -143,13 +143,15 @@ def _format(exc: ValidationError, pos: Positions, source: str) -> str:
         else:
             mark = pos.find(loc)
             message = error["msg"].removeprefix("Value error, ")
-        lines.append(f"{source}:{mark.line}:{mark.col}: {_where(loc)}: {message}")
-    return "\n".join(dict.fromkeys(lines))
+        lines.append((mark.line, mark.col, f"{source}:{mark.line}:{mark.col}: {_where(loc)}: {message}"))
+    return "\n".join(dict.fromkeys(text for _, _, text in sorted(lines)))
 
 
 def _is_union_tag(part: str | int) -> bool:
     # pydantic adds the union member's type name to the location ("str", "ShellCall", "function-after[…]").
-    return isinstance(part, str) and (part[:1].isupper() or "[" in part or part in ("str", "int", "float", "list"))
+    return isinstance(part, str) and (
+        part[:1].isupper() or "[" in part or part in ("str", "int", "float", "list")
+    )
 
 
 def _display(path: Path) -> str:

@@ -5,9 +5,17 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from sandbox.scenarios import steps as step_kinds
 from sandbox.scenarios.durations import Duration
@@ -40,12 +48,16 @@ class Eventually(Strict):
     interval: Duration = 0.2
 
 
+# A number may also be written as a reference ("${expected_status}") resolved when the step runs.
+Ref = Annotated[str, StringConstraints(pattern=r"^\$\{[^}]+\}$")]
+
+
 class Expect(Strict):
     ok: bool | None = None
     error: str | None = None
-    status: int | None = None
+    status: int | Ref | None = None
     json_: dict[str, Any] | None = Field(default=None, alias="json")
-    exit: int | None = None
+    exit: int | Ref | None = None
     stdout: Any = None
     stderr: Any = None
     body: Any = None
@@ -88,11 +100,15 @@ class StepBase(Strict):
             choices = [*STEP_COMMON, *known]
             close = difflib.get_close_matches(str(key), choices, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise UnknownKey(str(key), f"unknown step key {key!r}{hint}; a step has one of: {', '.join(known)}")
+            raise UnknownKey(
+                str(key), f"unknown step key {key!r}{hint}; a step has one of: {', '.join(known)}"
+            )
         if not present:
             raise ValueError(f"a step needs exactly one kind: {', '.join(known)}")
         if len(present) > 1:
-            raise ValueError(f"a step has exactly one kind, this one has {len(present)}: {', '.join(present)}")
+            raise ValueError(
+                f"a step has exactly one kind, this one has {len(present)}: {', '.join(present)}"
+            )
         return data
 
 
@@ -146,7 +162,7 @@ class Scenario(Strict):
 @functools.cache
 def scenario_model() -> type[Scenario]:
     step = step_model()
-    model: type[Scenario] = create_model(  # type: ignore[call-overload]
+    model: type[Scenario] = create_model(
         "Scenario",
         __base__=Scenario,
         steps=(list[step], Field(min_length=1)),  # type: ignore[valid-type]

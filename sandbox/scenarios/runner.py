@@ -7,6 +7,7 @@ check: only the check section, every item graded, for resources a learner built 
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -57,26 +58,29 @@ class RunResult:
 
     def report(self, lang: str = "en") -> str:
         source = self.loaded.path.name if not self.loaded.path.is_absolute() else str(self.loaded.path)
-        try:
+        with contextlib.suppress(ValueError):
             source = str(self.loaded.path.relative_to(self.loaded.root))
-        except ValueError:
-            pass
         blocks = []
         for result in self.failed_steps:
-            lines = [f"{source}:{result.line}: {result.section}[{result.index}] {result.title!r} failed"
-                     + (f" after {result.attempts} attempts" if result.attempts > 1 else "")]
-            lines += [f"  - {failure}" for failure in result.failures]
+            lines = [
+                f"{source}:{result.line}: {result.section}[{result.index}] {result.title!r} failed"
+                + (f" after {result.attempts} attempts" if result.attempts > 1 else "")
+            ]
+            secrets = report.secrets_in(result.observation.sent) if result.observation else set()
+            lines += [f"  - {report.redact(failure, secrets)}" for failure in result.failures]
             if result.observation is not None:
                 lines.append("  sent:")
-                lines.append(report.indent(report.show(result.observation.sent)))
+                lines.append(report.indent(report.show(result.observation.sent, secrets)))
                 lines.append("  came back:")
-                lines.append(report.indent(report.show(result.observation.received())))
+                lines.append(report.indent(report.show(result.observation.received(), secrets)))
             if result.hint is not None:
                 lines.append(f"  hint: {result.hint.get(lang)}")
             blocks.append("\n".join(lines))
         if self.leaks:
             listed = "; ".join(f"{svc}: {', '.join(names)}" for svc, names in self.leaks.items())
-            blocks.append(f"{source}: leak check: resources of run {self.run_id} remain after cleanup: {listed}")
+            blocks.append(
+                f"{source}: leak check: resources of run {self.run_id} remain after cleanup: {listed}"
+            )
         return "\n\n".join(blocks)
 
 
@@ -128,19 +132,40 @@ class Runner:
         missing = [name for name in self.scenario.check_inputs if name not in self.overrides]
         if missing:
             flags = " ".join(f"--var {name}=…" for name in missing)
-            results.append(StepResult("check", 0, "inputs", self.loaded.line_of(("check_inputs",)), False,
-                                      [f"this check grades resources you built; name them with {flags}"]))
+            results.append(
+                StepResult(
+                    "check",
+                    0,
+                    "inputs",
+                    self.loaded.line_of(("check_inputs",)),
+                    False,
+                    [f"this check grades resources you built; name them with {flags}"],
+                )
+            )
         elif self._define_vars(results):
             self._section("check", self.scenario.check, results, stop_on_failure=False)
         return RunResult(self.loaded, "check", self.ctx.run_id, results, {}, time.monotonic() - started)
 
-    def _section(self, section: str, items: list[StepBase], results: list[StepResult], *,
-                 stop_on_failure: bool, cleanup: bool = False) -> bool:
+    def _section(
+        self,
+        section: str,
+        items: list[StepBase],
+        results: list[StepResult],
+        *,
+        stop_on_failure: bool,
+        cleanup: bool = False,
+    ) -> bool:
         all_passed = True
         for index, step in enumerate(items):
             if not all_passed and stop_on_failure:
-                skipped = StepResult(section, index, step.title(), self.loaded.line_of((section, index)),
-                                     passed=False, skipped=True)
+                skipped = StepResult(
+                    section,
+                    index,
+                    step.title(),
+                    self.loaded.line_of((section, index)),
+                    passed=False,
+                    skipped=True,
+                )
                 results.append(skipped)
                 self.on_step(skipped)
                 continue
@@ -190,7 +215,9 @@ class Runner:
     def _expectation(self, step: StepBase) -> Expect | None:
         if step.expect is None:
             return None
-        return Expect.model_validate(self.ctx.interpolate(step.expect.model_dump(by_alias=True, exclude_none=True)))
+        return Expect.model_validate(
+            self.ctx.interpolate(step.expect.model_dump(by_alias=True, exclude_none=True))
+        )
 
     def _unsaved(self) -> set[str]:
         declared = {name for step in self.scenario.steps + self.scenario.check for name in (step.save or {})}
@@ -200,19 +227,24 @@ class Runner:
         try:
             return kind.run(body, self.ctx)
         except Exception as exc:  # a step's own crash is that step's failure, never the runner's
-            return Observation(sent={"step": kind.describe(body)}, ok=False, error=type(exc).__name__,
-                               message=str(exc))
+            return Observation(
+                sent={"step": kind.describe(body)}, ok=False, error=type(exc).__name__, message=str(exc)
+            )
 
     def _save(self, step: StepBase, obs: Observation) -> list[str]:
         failures = []
         for name, source in (step.save or {}).items():
             if source.startswith("$"):
-                value = expectations.query(obs.json, source) if obs.json is not None else expectations._MISSING
+                value = (
+                    expectations.query(obs.json, source) if obs.json is not None else expectations._MISSING
+                )
             elif source in ("stdout", "stderr", "body", "status", "exit"):
                 value = getattr(obs, source)
                 value = value.strip() if isinstance(value, str) else value
             else:
-                failures.append(f"save {name}: {source!r} is neither a JSONPath ($…) nor stdout/stderr/body/status")
+                failures.append(
+                    f"save {name}: {source!r} is neither a JSONPath ($…) nor stdout/stderr/body/status"
+                )
                 continue
             if value is expectations._MISSING or value is None:
                 failures.append(f"save {name}: nothing at {source}")

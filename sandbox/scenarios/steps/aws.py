@@ -29,8 +29,10 @@ class AwsCall(Strict):
     @model_validator(mode="after")
     def _force_only_for_buckets(self) -> AwsCall:
         if self.force and not (self.service == "s3" and self.op in ("delete_bucket", "DeleteBucket")):
-            raise ValueError("force: true empties a bucket before delete_bucket (like `aws s3 rb --force`); "
-                             "it means nothing for other operations")
+            raise ValueError(
+                "force: true empties a bucket before delete_bucket (like `aws s3 rb --force`); "
+                "it means nothing for other operations"
+            )
         return self
 
 
@@ -48,8 +50,12 @@ def run(call: AwsCall, ctx: RunContext) -> Observation:
         ops = sorted(client.meta.method_to_api_mapping)
         close = difflib.get_close_matches(call.op, ops, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        return Observation(sent=sent, ok=False, error="UnknownOperation",
-                           message=f"{call.service} has no operation {call.op!r}{hint}")
+        return Observation(
+            sent=sent,
+            ok=False,
+            error="UnknownOperation",
+            message=f"{call.service} has no operation {call.op!r}{hint}",
+        )
     try:
         if call.force:
             _empty_bucket(client, params["Bucket"])
@@ -57,8 +63,14 @@ def run(call: AwsCall, ctx: RunContext) -> Observation:
     except ClientError as exc:
         error = exc.response.get("Error", {})
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        return Observation(sent=sent, ok=False, error=error.get("Code"), message=error.get("Message"),
-                           status=status, json=_plain(exc.response))
+        return Observation(
+            sent=sent,
+            ok=False,
+            error=error.get("Code"),
+            message=error.get("Message"),
+            status=status,
+            json=_plain(exc.response),
+        )
     except ParamValidationError as exc:
         return Observation(sent=sent, ok=False, error="ParamValidationError", message=str(exc))
     except BotoCoreError as exc:
@@ -114,8 +126,10 @@ def _empty_bucket(client: Any, bucket: str) -> None:
     try:
         paginator = client.get_paginator("list_object_versions")
         for page in paginator.paginate(Bucket=bucket):
-            objects = [{"Key": o["Key"], "VersionId": o["VersionId"]}
-                       for o in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+            objects = [
+                {"Key": o["Key"], "VersionId": o["VersionId"]}
+                for o in page.get("Versions", []) + page.get("DeleteMarkers", [])
+            ]
             if objects:
                 client.delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": True})
     except ClientError as exc:
@@ -158,6 +172,12 @@ KIND = StepKind(
     body=AwsCall,
     run=run,
     describe=describe,
-    not_found_codes=("ResourceNotFoundException", "NoSuchEntity", "AWS.SimpleQueueService.NonExistentQueue",
-                     "QueueDoesNotExist", "NotFoundException", "NotFound"),
+    not_found_codes=(
+        "ResourceNotFoundException",
+        "NoSuchEntity",
+        "AWS.SimpleQueueService.NonExistentQueue",
+        "QueueDoesNotExist",
+        "NotFoundException",
+        "NotFound",
+    ),
 )

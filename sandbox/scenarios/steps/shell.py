@@ -57,10 +57,16 @@ def run(call: ShellCall, ctx: RunContext) -> Observation:
             stdin=subprocess.DEVNULL,
         )
     except subprocess.TimeoutExpired as exc:
-        return Observation(sent=sent, ok=False, error="Timeout",
-                           message=f"still running after {call.timeout:g} s", stdout=_text(exc.stdout))
-    return Observation(sent=sent, ok=done.returncode == 0, exit=done.returncode,
-                       stdout=done.stdout, stderr=done.stderr)
+        return Observation(
+            sent=sent,
+            ok=False,
+            error="Timeout",
+            message=f"still running after {call.timeout:g} s",
+            stdout=_text(exc.stdout),
+        )
+    return Observation(
+        sent=sent, ok=done.returncode == 0, exit=done.returncode, stdout=done.stdout, stderr=done.stderr
+    )
 
 
 def _text(value: str | bytes | None) -> str:

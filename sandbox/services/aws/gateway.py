@@ -69,7 +69,9 @@ class Gateway:
             await provider(scope, receive, send_and_record)
             return status
         if target.service == "execute-api":
-            await _send_json(send_and_record, 404, {"message": f"Invalid API identifier specified {target.api}"})
+            await _send_json(
+                send_and_record, 404, {"message": f"Invalid API identifier specified {target.api}"}
+            )
             return status
         if not self.fallback.supports(target.service):
             body = {
@@ -124,7 +126,10 @@ async def _send_json(send: Any, status: int, body: dict[str, Any]) -> None:
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())],
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": payload})

@@ -43,7 +43,9 @@ class ProviderRegistry:
             return built
         with self._lock:
             if service not in self._built:
-                self._built[service] = [_build(ref, self._settings) for ref in self._declared.get(service, [])]
+                self._built[service] = [
+                    _build(ref, self._settings) for ref in self._declared.get(service, [])
+                ]
             return self._built[service]
 
     def find(self, target: Target, method: str, path: str) -> Provider | None:

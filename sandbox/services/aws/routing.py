@@ -33,12 +33,18 @@ _SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/(?P<region>[a-z0-9-]+)/(?P<servi
 _QUERY_SCOPE = re.compile(r"^[^/]+/\d{8}/(?P<region>[a-z0-9-]+)/(?P<service>[a-z0-9.-]+)/aws4_request$")
 _LOCAL_DOMAINS = r"(?:localhost\.localstack\.cloud|amazonaws\.com(?:\.cn)?|localhost)"
 _S3_VHOST = re.compile(
-    rf"^(?P<bucket>[a-z0-9][a-z0-9.\-]*?)\.s3(?:[.-](?:[a-z0-9-]+))?\.{_LOCAL_DOMAINS}(?::\d+)?$", re.IGNORECASE
+    rf"^(?P<bucket>[a-z0-9][a-z0-9.\-]*?)\.s3(?:[.-](?:[a-z0-9-]+))?\.{_LOCAL_DOMAINS}(?::\d+)?$",
+    re.IGNORECASE,
 )
 _EXECUTE_API_HOST = re.compile(
     rf"^(?P<api>[a-z0-9]+)\.execute-api(?:\.[a-z0-9-]+)?\.{_LOCAL_DOMAINS}(?::\d+)?$", re.IGNORECASE
 )
-_SERVICE_HOST = re.compile(rf"^(?P<service>[a-z0-9-]+)(?:\.(?P<region>[a-z]{{2}}-[a-z]+-\d))?\.{_LOCAL_DOMAINS}(?::\d+)?$")
+# `<service>[.<region>].localhost.localstack.cloud` or `.amazonaws.com`; a bare `<name>.localhost` is an S3
+# bucket (that is what botocore sends for an endpoint of http://localhost:4566), never a service.
+_SERVICE_HOST = re.compile(
+    r"^(?P<service>[a-z0-9-]+)(?:\.(?P<region>[a-z]{2}-[a-z]+-\d))?\.(?:localhost\.localstack\.cloud|amazonaws\.com)"
+    r"(?::\d+)?$"
+)
 _REST_USER_REQUEST = re.compile(r"^/restapis/(?P<api>[^/]+)/(?P<stage>[^/]+)/_user_request_(?P<path>/.*)?$")
 _AWS_EXECUTE_API = re.compile(r"^/_aws/execute-api/(?P<api>[^/]+)/(?P<stage>[^/]+)(?P<path>/.*)?$")
 
@@ -83,20 +89,21 @@ def identify(method: str, path: str, query: str, headers: dict[str, str], body: 
             return Target("execute-api", region=region, path=path)
         return Target(service, region=region, operation=operation or _query_action(query, headers, body))
 
+    if "AWSAccessKeyId=" in query and "Signature=" in query:
+        # A SigV2 presigned URL (boto3's default for S3 presigning): only S3 still accepts SigV2.
+        return _s3(host, None)
+
     if target_header:
         prefix = target_header.split(".", 1)[0].split("_", 1)[0]
         service = TARGET_PREFIXES.get(prefix) or TARGET_PREFIXES.get(target_header.split(".", 1)[0])
         if service:
             return Target(service, operation=operation)
 
-    s3 = _S3_VHOST.match(host)
-    if s3 is not None:
-        return Target("s3", bucket=s3["bucket"])
     named = _SERVICE_HOST.match(host)
-    if named is not None and named["service"] not in ("localhost", "s3"):
+    if named is not None and not _S3_VHOST.match(host) and named["service"] != "s3":
         return Target(named["service"], region=named["region"])
     # Unsigned requests (public objects, presigned POST forms, browsers) are S3's, as on AWS's own endpoint.
-    return Target("s3")
+    return _s3(host, None)
 
 
 def _invoke_url(path: str, host: str) -> Target | None:
@@ -110,16 +117,19 @@ def _invoke_url(path: str, host: str) -> Target | None:
     return None
 
 
-def _s3(host: str, region: str) -> Target:
+def _s3(host: str, region: str | None) -> Target:
     vhost = _S3_VHOST.match(host)
     if vhost is not None:
         return Target("s3", region=region, bucket=vhost["bucket"])
-    # botocore sends `bucket.localhost:4566` when the endpoint is http://localhost:4566.
+    # botocore sends `bucket.localhost:4566` for an endpoint of http://localhost:4566, and
+    # `bucket.localhost.localstack.cloud:4566` for http://localhost.localstack.cloud:4566.
     bare = host.split(":", 1)[0]
-    if bare.endswith(".localhost") and bare.count(".") >= 1:
-        bucket = bare[: -len(".localhost")]
-        if bucket and bucket not in ("s3", "s3.localhost"):
-            return Target("s3", region=region, bucket=bucket)
+    for domain in (".localhost.localstack.cloud", ".localhost"):
+        if bare.endswith(domain):
+            bucket = bare[: -len(domain)]
+            if bucket and bucket != "s3":
+                return Target("s3", region=region, bucket=bucket)
+            break
     return Target("s3", region=region)
 
 
