@@ -38,7 +38,10 @@ def spawn_worker(
     stderr: int | None = subprocess.DEVNULL,
     stdin: int | None = subprocess.DEVNULL,
 ) -> subprocess.Popen[bytes]:
-    """Start a worker with exactly `env` (nothing inherited) in the daemon's process group."""
+    """Start a worker with exactly `env` (nothing inherited) in the daemon's process group.
+
+    It cannot outlive the daemon (PR_SET_PDEATHSIG), and `down` ends it with the group.
+    """
     return subprocess.Popen(
         list(args),
         env=dict(env),

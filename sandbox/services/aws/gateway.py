@@ -64,9 +64,25 @@ class Gateway:
                 status = message["status"]
             await send(message)
 
-        provider = self.providers.find(target, scope["method"], scope["path"])
-        if provider is not None:
-            await provider(scope, receive, send_and_record)
+        if target.bucket is not None:
+            scope = _to_path_style(scope, target.bucket)
+        try:
+            provider = self.providers.find(target, scope["method"], scope["path"])
+            if provider is not None:
+                await provider(scope, receive, send_and_record)
+                return status
+        except Exception:
+            # A bug of ours must not take the endpoint down: log it, answer as AWS does for its own faults.
+            log.exception("provider for %s failed on %s %s", target.service, scope["method"], scope["path"])
+            if status == 0:
+                await _send_json(
+                    send_and_record,
+                    500,
+                    {
+                        "__type": "InternalFailure",
+                        "message": "The sandbox failed on this request; see sandbox logs aws",
+                    },
+                )
             return status
         if target.service == "execute-api":
             await _send_json(
@@ -80,8 +96,6 @@ class Gateway:
             }
             await _send_json(send_and_record, 501, body)
             return status
-        if target.bucket is not None:
-            scope = _to_path_style(scope, target.bucket)
         await self.fallback(scope, receive, send_and_record)
         return status
 

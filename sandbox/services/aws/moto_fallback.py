@@ -31,8 +31,12 @@ class MotoFallback:
     def __init__(self, settings: Settings) -> None:
         configure_environment(settings)
         from a2wsgi import WSGIMiddleware
+        from moto.moto_api._internal.models import moto_api_backend
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+        # moto must not execute functions itself (it would look for Docker, or answer with a stub, inside
+        # PutObject for S3 notifications); our Lambda runtime does the executing.
+        moto_api_backend.set_config({"lambda": {"use_docker": False}})
         self._dispatcher = DomainDispatcherApplication(create_backend_app)
         self._supported: dict[str, bool] = {"s3": True, "dynamodb": True, "dynamodbstreams": True}
         self.app = WSGIMiddleware(self._dispatcher, workers=16)  # type: ignore[arg-type]

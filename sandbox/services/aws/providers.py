@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sandbox.services.aws.routing import Target
 
 if TYPE_CHECKING:
-    from sandbox.core.config import Settings
+    from sandbox.services.aws.context import AwsContext
 
 
 class Provider(Protocol):
@@ -25,14 +25,21 @@ class Provider(Protocol):
 
     def reset(self) -> None: ...
 
+    async def stop(self) -> None: ...
 
-# service signing name -> factories ("module:callable(settings) -> Provider"), asked in order.
-PROVIDERS: dict[str, list[str]] = {}
+
+# service signing name -> factories ("module:callable(AwsContext) -> Provider"), asked in order.
+PROVIDERS: dict[str, list[str]] = {
+    "lambda": ["sandbox.services.aws.lambda_.provider:create"],
+    "s3": ["sandbox.services.aws.s3.provider:create"],
+    "execute-api": ["sandbox.services.aws.apigateway.provider:create"],
+    "apigateway": ["sandbox.services.aws.apigateway.control:create"],
+}
 
 
 class ProviderRegistry:
-    def __init__(self, settings: Settings, declared: dict[str, list[str]] | None = None) -> None:
-        self._settings = settings
+    def __init__(self, ctx: AwsContext, declared: dict[str, list[str]] | None = None) -> None:
+        self._ctx = ctx
         self._declared = PROVIDERS if declared is None else declared
         self._built: dict[str, list[Provider]] = {}
         self._lock = threading.Lock()
@@ -43,9 +50,7 @@ class ProviderRegistry:
             return built
         with self._lock:
             if service not in self._built:
-                self._built[service] = [
-                    _build(ref, self._settings) for ref in self._declared.get(service, [])
-                ]
+                self._built[service] = [_build(ref, self._ctx) for ref in self._declared.get(service, [])]
             return self._built[service]
 
     def find(self, target: Target, method: str, path: str) -> Provider | None:
@@ -59,8 +64,16 @@ class ProviderRegistry:
             for provider in providers:
                 provider.reset()
 
+    async def stop(self) -> None:
+        for providers in self._built.values():
+            for provider in providers:
+                await provider.stop()
 
-def _build(ref: str, settings: Settings) -> Provider:
+    def declared(self) -> dict[str, list[str]]:
+        return self._declared
+
+
+def _build(ref: str, ctx: AwsContext) -> Provider:
     module_name, _, attr = ref.partition(":")
-    provider: Provider = getattr(importlib.import_module(module_name), attr)(settings)
+    provider: Provider = getattr(importlib.import_module(module_name), attr)(ctx)
     return provider

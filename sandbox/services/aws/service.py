@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from sandbox.core.config import Settings
+from sandbox.services.aws.context import AwsContext
 from sandbox.services.aws.gateway import Gateway
 from sandbox.services.aws.moto_fallback import MotoFallback
 from sandbox.services.aws.providers import ProviderRegistry
@@ -20,7 +21,8 @@ class AwsService:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.fallback = MotoFallback(settings)
-        self.providers = ProviderRegistry(settings)
+        self.context = AwsContext(settings, self.fallback)
+        self.providers = ProviderRegistry(self.context)
         self.gateway = Gateway(self.providers, self.fallback)
         self.app = self.gateway
 
@@ -31,9 +33,14 @@ class AwsService:
 
     async def stop(self) -> None:
         self.gateway.ready = False
+        await self.providers.stop()
+        if self.context.started("lambda_runtime"):
+            await self.context.lambda_runtime.stop()
 
     def reset(self) -> None:
         self.gateway.reset()
+        if self.context.started("lambda_runtime"):
+            self.context.lambda_runtime.reset()
 
     def health(self) -> dict[str, Any]:
         return {"status": "running" if self.gateway.ready else "starting", "url": self.settings.url("aws")}
