@@ -23,9 +23,17 @@ def compile_path(path: str) -> Any:
 _MISSING = object()
 
 
+def is_multi(path: str) -> bool:
+    """Paths with wildcards, recursive descent or filters stand for all their matches."""
+    return "*" in path or ".." in path or "?(" in path
+
+
 def query(data: Any, path: str) -> Any:
-    """The first value at a JSONPath, or _MISSING. `$` alone is the whole document."""
+    """The value at a JSONPath, or _MISSING. A multi-match path (`$.items[*].name`) gives the list of its
+    matches (an empty list when none), so `length`, `contains` and `regex` (any item) apply to them all."""
     matches = compile_path(path).find(data)
+    if is_multi(path):
+        return [m.value for m in matches]
     return matches[0].value if matches else _MISSING
 
 
@@ -85,7 +93,12 @@ def _matcher(op: str, actual: Any, want: Any) -> str | None:
             else f"no item of {_show(actual)} matches"
         )
     if op == "regex":
-        return None if re.search(str(want), _as_text(actual)) else f"{_show(actual)} does not match /{want}/"
+        items = actual if isinstance(actual, list) else [actual]
+        if any(re.search(str(want), _as_text(item)) for item in items):
+            return None
+        return f"{_show(actual)} does not match /{want}/" + (
+            " (no item does)" if isinstance(actual, list) else ""
+        )
     if op == "length":
         try:
             size = len(actual)

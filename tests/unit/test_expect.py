@@ -67,3 +67,13 @@ def test_an_expected_error_turns_failure_into_success() -> None:
 def test_json_only_expectations_still_require_success() -> None:
     failed = Observation(sent={}, ok=False, error="Boom", json={"a": 1})
     assert check(failed, Expect.model_validate({"json": {"$.a": 1}})) == ["it failed: Boom"]
+
+
+def test_multi_match_paths_give_every_match() -> None:
+    doc = {"events": [{"message": "START x"}, {"message": "REPORT y"}]}
+    assert query(doc, "$.events[*].message") == ["START x", "REPORT y"]
+    assert match(query(doc, "$.events[*].message"), {"regex": "^REPORT"}) is None
+    assert match(query(doc, "$.events[*].message"), {"length": 2}) is None
+    problem = match(query(doc, "$.events[*].message"), {"regex": "^END"})
+    assert problem is not None and "no item does" in problem
+    assert query({"events": []}, "$.events[*].message") == []

@@ -39,13 +39,15 @@ class AwsCall(Strict):
 def run(call: AwsCall, ctx: RunContext) -> Observation:
     from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
-    params = _helpers(call.params, ctx)
     sent = {"service": call.service, "op": call.op, "params": call.params}
     try:
         client = ctx.aws_client(call.service, call.region)
     except BotoCoreError as exc:
         return Observation(sent=sent, ok=False, error=type(exc).__name__, message=str(exc))
     method_name = _method_name(client, call.op)
+    if method_name is not None:
+        operation = client.meta.service_model.operation_model(client.meta.method_to_api_mapping[method_name])
+        params = _helpers(call.params, ctx, operation.input_shape)
     if method_name is None:
         ops = sorted(client.meta.method_to_api_mapping)
         close = difflib.get_close_matches(call.op, ops, n=1)
@@ -90,15 +92,22 @@ def _method_name(client: Any, op: str) -> str | None:
     return None
 
 
-def _helpers(value: Any, ctx: RunContext) -> Any:
+def _helpers(value: Any, ctx: RunContext, shape: Any = None) -> Any:
+    """Replace `{zip: dir}` / `{file: path}` with the file's content: bytes for a blob member, text for a
+    string member (a policy document, a template), following the operation's input shape."""
     if isinstance(value, dict):
-        if set(value) == {"zip"}:
-            return zip_path(ctx.path(str(value["zip"])))
-        if set(value) == {"file"}:
-            return ctx.path(str(value["file"])).read_bytes()
-        return {k: _helpers(v, ctx) for k, v in value.items()}
+        if set(value) in ({"zip"}, {"file"}):
+            raw = (
+                zip_path(ctx.path(str(value["zip"])))
+                if "zip" in value
+                else ctx.path(str(value["file"])).read_bytes()
+            )
+            return raw.decode("utf-8") if getattr(shape, "type_name", None) == "string" else raw
+        members = getattr(shape, "members", None) or {}
+        value_shape = getattr(shape, "value", None)
+        return {k: _helpers(v, ctx, members.get(k, value_shape)) for k, v in value.items()}
     if isinstance(value, list):
-        return [_helpers(v, ctx) for v in value]
+        return [_helpers(v, ctx, getattr(shape, "member", None)) for v in value]
     return value
 
 
@@ -138,7 +147,8 @@ def _empty_bucket(client: Any, bucket: str) -> None:
 
 
 def _plain(value: Any) -> Any:
-    """boto3's response as JSON-able data: streams read, bytes decoded, datetimes as ISO text."""
+    """boto3's response as JSON-able data: streams read, bytes decoded, datetimes as ISO text, and JSON
+    documents held in strings parsed."""
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -149,6 +159,12 @@ def _plain(value: Any) -> Any:
         return _decode(value.read())
     if isinstance(value, bytes | bytearray):
         return _decode(bytes(value))
+    if isinstance(value, str) and value[:1] in ("{", "[") and value[-1:] in ("}", "]"):
+        # JSON documents inside strings (an SQS Body, a Lambda Policy) are parsed, so paths reach into them.
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
     return value
 
 

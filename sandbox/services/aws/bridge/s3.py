@@ -1,4 +1,4 @@
-"""S3 state our notification dispatcher reads from moto: objects' metadata and buckets' notification rules."""
+"""S3 state our notification dispatcher reads from moto: objects' metadata and buckets' regions."""
 
 from __future__ import annotations
 
@@ -11,16 +11,6 @@ class ObjectInfo:
     size: int
     etag: str
     version_id: str | None
-
-
-@dataclass(frozen=True)
-class LambdaRule:
-    id: str
-    function_arn: str
-    rule: Any  # moto's Notification, asked through its public `matches`
-
-    def matches(self, event: str, key: str) -> bool:
-        return bool(self.rule.matches(event, key))
 
 
 def _backend(account_id: str) -> Any:
@@ -49,13 +39,3 @@ def object_info(account_id: str, bucket: str, key: str) -> ObjectInfo | None:
         etag=str(found.etag).strip('"'),
         version_id=None if version in (None, "null") else str(version),
     )
-
-
-def lambda_rules(account_id: str, bucket: str) -> list[LambdaRule]:
-    try:
-        config = _backend(account_id).get_bucket(bucket).notification_configuration
-    except Exception:
-        return []
-    if config is None:
-        return []
-    return [LambdaRule(rule.id, rule.arn, rule) for rule in config.cloud_function]

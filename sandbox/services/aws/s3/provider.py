@@ -18,9 +18,9 @@ from urllib.parse import parse_qs
 from sandbox.services.aws.bridge import lambda_ as lambda_bridge
 from sandbox.services.aws.bridge import s3 as s3_bridge
 from sandbox.services.aws.context import AwsContext
-from sandbox.services.aws.passthrough import call_moto, read_body, send_response
+from sandbox.services.aws.passthrough import MotoResponse, call_moto, read_body, send_response
 from sandbox.services.aws.routing import Target
-from sandbox.services.aws.s3 import events
+from sandbox.services.aws.s3 import events, notifications
 
 log = logging.getLogger("sandbox.aws")
 _S3_NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
@@ -31,12 +31,13 @@ _QUIET = {"tagging", "acl", "partNumber", "retention", "legal-hold", "restore", 
 class S3Provider:
     def __init__(self, ctx: AwsContext) -> None:
         self.ctx = ctx
+        self.lambda_rules: dict[str, list[notifications.LambdaRule]] = {}
 
     def claims(self, target: Target, method: str, path: str) -> bool:
-        return method in ("PUT", "POST", "DELETE")
+        return method in ("PUT", "POST", "DELETE") or (method == "GET" and _is_bucket(path))
 
     def reset(self) -> None:
-        pass
+        self.lambda_rules.clear()
 
     async def stop(self) -> None:
         pass
@@ -46,18 +47,57 @@ class S3Provider:
         query = parse_qs(scope.get("query_string", b"").decode(), keep_blank_values=True)
         bucket, _, key = scope["path"].lstrip("/").partition("/")
         body = await read_body(receive)
-        if method == "PUT" and not key and "notification" in query:
-            refused = self._unauthorised_functions(body)
-            if refused:
-                await _xml_error(send, refused)
-                return
+        if not key and "notification" in query and method in ("PUT", "GET"):
+            await self._notification_configuration(scope, send, method, bucket, body)
+            return
         response = await call_moto(self.ctx.fallback, scope, body)
         await send_response(send, response)
         if response.status >= 300 or not bucket:
             return
+        if method == "DELETE" and not key and not query:
+            self.lambda_rules.pop(bucket, None)
+            return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         for event, event_key in self._events(method, query, bucket, key, headers, body):
             self._notify(bucket, event_key, event, scope)
+
+    async def _notification_configuration(
+        self, scope: Any, send: Any, method: str, bucket: str, body: bytes
+    ) -> None:
+        if method == "GET":
+            response = await call_moto(self.ctx.fallback, scope, body)
+            if response.status == 200:
+                merged = notifications.merge(response.body, self.lambda_rules.get(bucket, []))
+                response = MotoResponse(200, _with_length(response.headers, merged), merged)
+            await send_response(send, response)
+            return
+        try:
+            rules, rest = notifications.split(body)
+        except notifications.InvalidConfiguration as exc:
+            await _xml_error(send, "InvalidArgument", str(exc))
+            return
+        refused = [rule.function_arn for rule in rules if not self._may_invoke(rule.function_arn)]
+        if refused:
+            await _xml_error(
+                send,
+                "InvalidArgument",
+                "Unable to validate the following destination configurations",
+                refused,
+            )
+            return
+        response = await call_moto(self.ctx.fallback, _with_body_length(scope, rest), rest)
+        if response.status < 300:
+            if rules:
+                self.lambda_rules[bucket] = rules
+            else:
+                self.lambda_rules.pop(bucket, None)
+        await send_response(send, response)
+
+    def _may_invoke(self, arn: str) -> bool:
+        parts = arn.split(":")
+        region = parts[3] if len(parts) > 3 else self.ctx.settings.region
+        statements = lambda_bridge.policy_statements(self.ctx.account_id, region, arn)
+        return any(_allows_s3(statement) for statement in statements)
 
     def _events(
         self,
@@ -84,28 +124,24 @@ class S3Provider:
         return []
 
     def _notify(self, bucket: str, key: str, event: str, scope: Any) -> None:
-        account = self.ctx.account_id
-        rules = [rule for rule in s3_bridge.lambda_rules(account, bucket) if rule.matches(f"s3:{event}", key)]
+        rules = [rule for rule in self.lambda_rules.get(bucket, []) if rule.matches(f"s3:{event}", key)]
         if not rules:
             return
+        account = self.ctx.account_id
         info = s3_bridge.object_info(account, bucket, key)
         region = s3_bridge.bucket_region(account, bucket) or self.ctx.settings.region
         client = scope.get("client") or ("127.0.0.1", 0)
         for rule in rules:
-            body = {
-                "Records": [
-                    events.record(
-                        event=event,
-                        bucket=bucket,
-                        key=key,
-                        region=region,
-                        account_id=account,
-                        info=info,
-                        configuration_id=rule.id,
-                        source_ip=client[0],
-                    )
-                ]
-            }
+            record = events.record(
+                event=event,
+                bucket=bucket,
+                key=key,
+                region=region,
+                account_id=account,
+                info=info,
+                configuration_id=rule.id,
+                source_ip=client[0],
+            )
             try:
                 spec = self.ctx.lambda_runtime.resolve(
                     rule.function_arn, None, rule.function_arn.split(":")[3]
@@ -115,28 +151,21 @@ class S3Provider:
                     "s3 %s/%s %s: function %s is gone; event dropped", bucket, key, event, rule.function_arn
                 )
                 continue
-            self.ctx.lambda_runtime.invoke_async(spec, json.dumps(body).encode())
+            self.ctx.lambda_runtime.invoke_async(spec, json.dumps({"Records": [record]}).encode())
 
-    def _unauthorised_functions(self, body: bytes) -> list[str]:
-        """ARNs of notified functions whose resource policy does not let S3 invoke them."""
-        try:
-            root = ET.fromstring(body)
-        except ET.ParseError:
-            return []  # moto answers MalformedXML
-        arns = [
-            el.text.strip()
-            for el in root.iter()
-            if el.tag.removeprefix(_S3_NS) in ("CloudFunction", "LambdaFunctionArn")
-            if el.text
-        ]
-        refused = []
-        for arn in arns:
-            parts = arn.split(":")
-            region = parts[3] if len(parts) > 3 else self.ctx.settings.region
-            statements = lambda_bridge.policy_statements(self.ctx.account_id, region, arn)
-            if not any(_allows_s3(statement) for statement in statements):
-                refused.append(arn)
-        return refused
+
+def _is_bucket(path: str) -> bool:
+    return "/" not in path.strip("/") and path.strip("/") != ""
+
+
+def _with_length(headers: list[tuple[bytes, bytes]], body: bytes) -> list[tuple[bytes, bytes]]:
+    kept = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+    return [*kept, (b"content-length", str(len(body)).encode())]
+
+
+def _with_body_length(scope: Any, body: bytes) -> Any:
+    headers = [(k, v) for k, v in scope["headers"] if k.lower() not in (b"content-length", b"content-md5")]
+    return {**scope, "headers": [*headers, (b"content-length", str(len(body)).encode())]}
 
 
 def _allows_s3(statement: dict[str, Any]) -> bool:
@@ -170,16 +199,15 @@ def _form_key(body: bytes) -> str | None:
     return body[start + 4 : end].decode("utf-8", "replace") if start >= 0 and end > start else None
 
 
-async def _xml_error(send: Any, arns: list[str]) -> None:
+async def _xml_error(send: Any, code: str, message: str, arns: list[str] | None = None) -> None:
     arguments = "".join(
         f"<ArgumentName{i}>{arn}</ArgumentName{i}><ArgumentValue{i}>Not authorized to invoke function [{arn}]"
         f"</ArgumentValue{i}>"
-        for i, arn in enumerate(arns, 1)
+        for i, arn in enumerate(arns or [], 1)
     )
     body = (
-        '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InvalidArgument</Code>'
-        f"<Message>Unable to validate the following destination configurations</Message>{arguments}"
-        "<RequestId>sandbox</RequestId></Error>"
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
+        f"<Message>{message}</Message>{arguments}<RequestId>sandbox</RequestId></Error>"
     ).encode()
     await send(
         {
