@@ -101,11 +101,11 @@ def _printer(lang: str) -> Any:
     return on_step
 
 
-def _finish(result: RunResult, lang: str, as_json: bool) -> None:
+def _finish(result: RunResult, lang: str, as_json: bool, verbose: bool = True) -> None:
     if as_json:
         click.echo(json.dumps(_as_json(result), indent=2, ensure_ascii=False, default=str))
     else:
-        if not result.passed:
+        if not result.passed and verbose:
             console.print()
             console.print(result.report(lang), markup=False, soft_wrap=True)
         verdict = "[green]passed[/]" if result.passed else "[red]failed[/]"
@@ -158,7 +158,8 @@ def run(lab_id: str, var: tuple[str, ...], as_json: bool) -> None:
 @click.argument("lab_id")
 @options.variables
 @options.json_output
-def check(lab_id: str, var: tuple[str, ...], as_json: bool) -> None:
+@click.option("-v", "--verbose", is_flag=True, help="Also show what each failed check sent and got back.")
+def check(lab_id: str, var: tuple[str, ...], as_json: bool, verbose: bool) -> None:
     """Grade what you built by hand for a lab (only its `check` assertions run)."""
     loaded = _load(lab_id)
     _require_target()
@@ -173,7 +174,7 @@ def check(lab_id: str, var: tuple[str, ...], as_json: bool) -> None:
     if not as_json:
         graded = [r for r in result.results if r.section == "check" and r.title != "inputs"]
         console.print(f"\nscore: {sum(r.passed for r in graded)}/{len(loaded.scenario.check)}")
-    _finish(result, lang, as_json)
+    _finish(result, lang, as_json, verbose)
 
 
 def _load(lab_id: str) -> LoadedScenario:

@@ -12,8 +12,6 @@ import urllib.request
 from collections import deque
 from pathlib import Path
 
-import psutil
-
 from sandbox.core import processes
 from sandbox.core.config import Settings
 from sandbox.core.errors import SandboxError, StartFailed
@@ -87,8 +85,11 @@ class EmbeddedEngine:
         pids = processes.tree(record.pid)
         with contextlib.suppress(ProcessLookupError):
             os.kill(record.pid, signal.SIGTERM)
-        with contextlib.suppress(psutil.TimeoutExpired, psutil.NoSuchProcess):
-            psutil.Process(record.pid).wait(timeout=10)
+        # Poll rather than wait(): the daemon is not our child, so it lingers as a zombie until init reaps
+        # it, and a zombie has stopped all the same.
+        deadline = time.monotonic() + 10
+        while alive(record.pid) and time.monotonic() < deadline:
+            time.sleep(0.02)
         # Anything the daemon could not stop itself goes now, group and tree alike.
         survivors = [pid for pid in pids if alive(pid)]
         killed: list[int] = []
