@@ -70,6 +70,12 @@ def test_a_function_runs_and_logs_like_lambda(sandbox: SessionSandbox) -> None:
     report = REPORT.search(warm["log"])
     assert report is not None and report["init"] is None, "a warm invoke has no Init Duration"
 
+    import requests
+
+    state = requests.get(f"{sandbox.aws_url}/_sandbox/lambda", timeout=5).json()["functions"]
+    counters = next(v for k, v in state.items() if k.endswith(f":function:{name}"))
+    assert counters["cold_starts"] == 1 and counters["invocations"] == 2 and counters["idle"] == 1
+
     logs = client(sandbox, "logs")
     events = logs.filter_log_events(logGroupName=f"/aws/lambda/{name}")["events"]
     messages = [e["message"] for e in events]

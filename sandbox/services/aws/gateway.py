@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import logging
 import time
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from sandbox import __version__
 from sandbox.services.aws.routing import Target, identify
 
 if TYPE_CHECKING:
+    from sandbox.services.aws.context import AwsContext
     from sandbox.services.aws.moto_fallback import MotoFallback
     from sandbox.services.aws.providers import ProviderRegistry
 
@@ -25,9 +27,10 @@ INTERNAL_PREFIXES = ("/_sandbox/", "/_localstack/")
 
 
 class Gateway:
-    def __init__(self, providers: ProviderRegistry, fallback: MotoFallback) -> None:
+    def __init__(self, providers: ProviderRegistry, fallback: MotoFallback, context: AwsContext) -> None:
         self.providers = providers
         self.fallback = fallback
+        self.context = context
         self.ready = False
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -111,6 +114,8 @@ class Gateway:
             else:
                 body = {"services": self._service_states(), "edition": "community", "version": __version__}
             await _send_json(send, 200 if self.ready else 503, body)
+        elif path == "/_sandbox/lambda" and method == "GET":
+            await _send_json(send, 200, self._lambda_state())
         elif path in ("/_sandbox/reset", "/_localstack/state/reset") and method == "POST":
             self.reset()
             await _send_json(send, 200, {"reset": True})
@@ -122,6 +127,21 @@ class Gateway:
 
         state = "available" if self.ready else "initializing"
         return {name: state for name in sorted(list_of_moto_modules())}
+
+    def _lambda_state(self) -> dict[str, Any]:
+        """Execution environments and counters per function: what `sandbox lambda stats` shows."""
+        if not self.context.started("lambda_runtime"):
+            return {"functions": {}}
+        runtime = self.context.lambda_runtime
+        functions: dict[str, Any] = {}
+        for arn, stats in runtime.stats.items():
+            functions[arn] = {**asdict(stats), "idle": 0, "busy": 0, "provisioned": 0}
+        for pool in runtime.pools.values():
+            entry = functions.setdefault(pool.key[0], {"idle": 0, "busy": 0, "provisioned": 0})
+            entry["idle"] += len(pool.idle)
+            entry["busy"] += len(pool.busy)
+            entry["provisioned"] += sum(1 for w in pool.idle if w.provisioned)
+        return {"functions": functions}
 
     def reset(self) -> None:
         self.providers.reset()

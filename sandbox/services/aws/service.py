@@ -23,7 +23,7 @@ class AwsService:
         self.fallback = MotoFallback(settings)
         self.context = AwsContext(settings, self.fallback)
         self.providers = ProviderRegistry(self.context)
-        self.gateway = Gateway(self.providers, self.fallback)
+        self.gateway = Gateway(self.providers, self.fallback, self.context)
         self.app = self.gateway
 
     async def start(self) -> None:
