@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "logs": "sandbox.cli.logs:logs",
     "reset": "sandbox.cli.reset:reset",
     "lab": "sandbox.cli.lab:lab",
+    "lambda": "sandbox.cli.lambda_:lambda_",
     "version": "sandbox.cli.version:version",
 }
 

@@ -4,13 +4,14 @@ import click
 
 from sandbox.cli.ui import console
 from sandbox.core.config import Settings
-from sandbox.engines.embedded import EmbeddedEngine
+from sandbox.engines import engine_for
 
 
 @click.command()
 def down() -> None:
     """Stop the local cloud and every process it started. Safe to run when nothing is running."""
-    result = EmbeddedEngine().down(Settings.from_env())
+    settings = Settings.from_env()
+    result = engine_for(settings).down(settings)
     if not result.was_running:
         console.print("The sandbox is not running; nothing to stop.")
         return

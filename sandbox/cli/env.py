@@ -4,7 +4,7 @@ import click
 
 from sandbox.cli.ui import err_console
 from sandbox.core.config import Settings
-from sandbox.engines.embedded import EmbeddedEngine
+from sandbox.engines import engine_for
 
 
 def environment(settings: Settings) -> dict[str, str]:
@@ -42,6 +42,6 @@ def env(shell: str) -> None:
     Use it as: eval "$(sandbox env)"
     """
     settings = Settings.from_env()
-    if EmbeddedEngine().status(settings).state != "running":
+    if engine_for(settings).status(settings).state != "running":
         err_console.print("note: the sandbox is not running yet; start it with: sandbox up")
     click.echo(render(environment(settings), shell))

@@ -17,7 +17,8 @@ from sandbox.cli.ui import console, err_console
 from sandbox.core.config import Settings
 from sandbox.core.errors import NotRunning, SandboxError
 from sandbox.cost import chart
-from sandbox.cost.tuning import Plan, Tuner, TuneResult, parse_architectures, parse_memory_sizes
+from sandbox.cost.prices import parse_architectures
+from sandbox.cost.tuning import Plan, Tuner, TuneResult, parse_memory_sizes
 from sandbox.scenarios.context import Endpoints
 
 DEFAULT_SIZES = "128,256,512,1024,1769,3008"

@@ -11,8 +11,9 @@ from sandbox.cli import options
 from sandbox.cli.ui import console
 from sandbox.core.config import Settings
 from sandbox.core.errors import ExitCode
+from sandbox.engines import engine_for
 from sandbox.engines.base import Status
-from sandbox.engines.embedded import EmbeddedEngine, daemon_log
+from sandbox.engines.embedded import daemon_log
 
 
 def render_status(status: Status) -> None:
@@ -34,7 +35,7 @@ def status(as_json: bool) -> None:
     Exit code 0 when healthy, 3 when stopped or crashed, 1 when a service is unhealthy.
     """
     settings = Settings.from_env()
-    current = EmbeddedEngine().status(settings)
+    current = engine_for(settings).status(settings)
     if as_json:
         click.echo(json.dumps(asdict(current), indent=2))
     elif current.state == "stopped":

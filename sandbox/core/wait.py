@@ -88,3 +88,18 @@ class AllOf(WaitStrategy):
                 self.last_error = strategy.last_error
                 return False
         return True
+
+
+class AnyOf(WaitStrategy):
+    """Ready when any strategy is (a service that may answer on one of several health paths)."""
+
+    def __init__(self, *strategies: WaitStrategy) -> None:
+        super().__init__()
+        self.strategies = strategies
+
+    def ready(self) -> bool:
+        for strategy in self.strategies:
+            if strategy.ready():
+                return True
+            self.last_error = strategy.last_error
+        return False

@@ -3,6 +3,7 @@ containers. Both answer the same three questions: up, down, status."""
 
 from __future__ import annotations
 
+from sandbox.core.config import Settings
 from sandbox.core.errors import SandboxError
 from sandbox.engines.base import Engine
 
@@ -15,8 +16,15 @@ def get_engine(name: str) -> Engine:
 
         return EmbeddedEngine()
     if name == "docker":
-        raise SandboxError(
-            "The docker engine (LocalStack/MiniStack, kind, ELK compose) is not available in this version yet.",
-            fix="Use the default embedded engine: sandbox up",
-        )
+        from sandbox.engines.docker import DockerEngine
+
+        return DockerEngine()
     raise SandboxError(f"Unknown engine {name!r}.", fix=f"Choose one of: {', '.join(ENGINES)}.")
+
+
+def engine_for(settings: Settings) -> Engine:
+    """The engine that started the sandbox of this state dir (embedded when none did)."""
+    from sandbox.core.state import DaemonRecord
+
+    record = DaemonRecord.read(settings)
+    return get_engine(record.engine if record is not None and record.engine in ENGINES else "embedded")

@@ -151,7 +151,9 @@ def _new_log(path: Path, offset: int) -> str:
 
 
 def require_running(settings: Settings) -> Status:
-    status = EmbeddedEngine().status(settings)
+    from sandbox.engines import engine_for
+
+    status = engine_for(settings).status(settings)
     if status.state != "running":
         raise SandboxError("The sandbox is not running.", fix="Start it with: sandbox up")
     return status

@@ -101,8 +101,15 @@ def test_an_address_we_cannot_listen_on_is_a_plain_error(cli: Cli) -> None:
 def test_unknown_service_and_engine_are_plain_errors(cli: Cli) -> None:
     unknown = cli("up", "nosuch")
     assert unknown.returncode == 1 and "Unknown service: nosuch" in unknown.stderr
-    docker = cli("up", "--engine", "docker")
-    assert docker.returncode == 1 and "docker engine" in docker.stderr
+    no_docker = cli.env | {"DOCKER_HOST": "unix:///nonexistent/docker.sock"}
+    docker = subprocess.run(
+        [*_sandbox(), "up", "--engine", "docker"], env=no_docker, capture_output=True, text=True, timeout=60
+    )
+    assert (
+        docker.returncode == 1
+        and "Docker is not reachable" in docker.stderr
+        and "embedded engine" in docker.stderr
+    )
 
 
 def test_lab_run_and_a_malformed_scenario(cli: Cli, tmp_path: object) -> None:
