@@ -153,3 +153,30 @@ def _in_group(proc: psutil.Process, pgid: int) -> bool:
         return os.getpgid(proc.pid) == pgid and proc.status() != psutil.STATUS_ZOMBIE
     except (ProcessLookupError, psutil.Error):
         return False
+
+
+def test_down_ends_the_lambda_workers_too(cli: Cli) -> None:
+    import io
+    import zipfile
+
+    import boto3
+
+    cli("up", check=True)
+    kw = {"endpoint_url": f"http://127.0.0.1:{cli.port}", "region_name": "us-east-1",
+          "aws_access_key_id": "test", "aws_secret_access_key": "test"}  # fmt: skip
+    boto3.client("iam", **kw).create_role(RoleName="r", AssumeRolePolicyDocument="{}")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", "def handler(e, c):\n    return 1\n")
+    lam = boto3.client("lambda", **kw)
+    lam.create_function(FunctionName="f", Runtime="python3.12", Handler="app.handler",
+                        Role="arn:aws:iam::000000000000:role/r", Code={"ZipFile": buffer.getvalue()})  # fmt: skip
+    assert lam.invoke(FunctionName="f")["StatusCode"] == 200
+    daemon = int(cli.record()["pid"])  # type: ignore[call-overload]
+    workers = [p.pid for p in psutil.Process(daemon).children(recursive=True)]
+    assert workers, "the invoke left a warm worker"
+    cli("down", check=True)
+    survivors = [
+        pid for pid in workers if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"
+    ]
+    assert not survivors

@@ -266,3 +266,42 @@ def test_async_invocations_retry_then_reach_the_dead_letter_queue(sandbox: Sessi
         if e["message"].startswith("REPORT")
     ]
     assert len(reports) == 3, "one attempt and two retries"
+
+
+def test_layers_are_importable(sandbox: SessionSandbox) -> None:
+    lam = client(sandbox, "lambda")
+    layer = lam.publish_layer_version(
+        LayerName=f"greetings-{int(time.time() * 1000)}",
+        Content={
+            "ZipFile": zip_of({"python/greetings.py": "def hello(name):\n    return f'annyeong, {name}'\n"})
+        },
+        CompatibleRuntimes=["python3.12"],
+    )
+    source = "import greetings\n\ndef handler(event, context):\n    return greetings.hello(event['name'])\n"
+    name = create_function(sandbox, source, Layers=[layer["LayerVersionArn"]])
+    assert invoke(sandbox, name, {"name": "student"})["body"] == "annyeong, student"
+
+
+def test_async_failures_go_to_the_on_failure_destination(sandbox: SessionSandbox) -> None:
+    sqs = client(sandbox, "sqs")
+    queue_url = sqs.create_queue(QueueName=f"failures-{int(time.time() * 1000)}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    name = create_function(sandbox, "def handler(event, context):\n    raise KeyError('missing')\n")
+    lam = client(sandbox, "lambda")
+    lam.put_function_event_invoke_config(
+        FunctionName=name, MaximumRetryAttempts=0, DestinationConfig={"OnFailure": {"Destination": queue_arn}}
+    )
+    lam.invoke(FunctionName=name, InvocationType="Event", Payload=b'{"id": 1}')
+    messages: list[dict[str, Any]] = []
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not messages:
+        messages = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1).get("Messages", [])
+    assert messages, "no record reached the on-failure destination"
+    record = json.loads(messages[0]["Body"])
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 1
+    assert record["requestPayload"] == {"id": 1}
+    assert record["responseContext"]["functionError"] == "Unhandled"
+    assert record["responsePayload"]["errorType"] == "KeyError"
