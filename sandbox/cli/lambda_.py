@@ -84,6 +84,7 @@ def _payload(_ctx: click.Context, _param: click.Parameter, value: Path | None) -
     default="x86_64,arm64",
     show_default=True,
     callback=_architectures,
+    metavar="ARCH,ARCH",
     help="Architectures to price the measured durations at.",
 )
 @click.option(
@@ -110,11 +111,14 @@ def tune(
     """Find the memory size that makes FUNCTION cheapest, fastest, or both.
 
     For each size: set it, invoke once to warm up, then invoke N times and read Duration and Billed
-    Duration from each REPORT line. Prints a table, the cheapest, fastest and balanced sizes, and writes an
-    HTML report with charts. The function's original configuration is restored at the end.
+    Duration from each REPORT line. Prints a table, the cheapest, fastest and balanced sizes (balanced: the
+    cheapest size within 10% of the fastest's average duration), and writes an HTML report with charts. The
+    function's original configuration is restored at the end.
 
-    --cold-starts compares init costs, e.g. heavy top-level imports against imports inside the handler. It
-    measures on-demand cold starts: environments kept warm by provisioned concurrency show no Init Duration.
+    --cold-starts compares init costs, e.g. heavy top-level imports against imports inside the handler: it
+    changes the SANDBOX_TUNE_NONCE environment variable before each cold invocation so that a fresh
+    environment starts. It measures on-demand cold starts: environments kept warm by provisioned concurrency
+    show no Init Duration.
     """
     endpoints = Endpoints.from_env()
     plan = Plan(memory_sizes, invocations, payload, architectures, cold_starts)
@@ -180,7 +184,8 @@ def _print(result: TuneResult) -> None:
     for column in ("memory", "errors", "avg ms", "p50 ms", "p95 ms", "billed ms", "max mem"):
         table.add_column(column, justify="right")
     if cold:
-        table.add_column("init ms (cold)", justify="right")
+        table.add_column("cold: init ms", justify="right")
+        table.add_column("cold: ms", justify="right")
     for arch in architectures:
         table.add_column(f"$/1M {arch}", justify="right")
     table.add_column("recommended")
@@ -188,7 +193,7 @@ def _print(result: TuneResult) -> None:
         row = [f"{s.memory_mb} MB", str(s.errors), f"{s.avg_ms:.1f}", f"{s.p50_ms:.1f}", f"{s.p95_ms:.1f}"]
         row += [f"{s.avg_billed_ms:.1f}", f"{s.max_memory_used_mb} MB"]
         if cold:
-            row.append(f"{s.init_avg_ms:.1f}" if s.init_avg_ms is not None else "–")
+            row += [f"{v:.1f}" if v is not None else "–" for v in (s.init_avg_ms, s.cold_avg_ms)]
         row += [f"{s.costs[arch].per_million:.4f}" for arch in architectures]
         row.append(", ".join(name for name, size in picks.items() if size == s.memory_mb))
         table.add_row(*row, style="red" if s.errors else None)

@@ -7,13 +7,13 @@ plain path-style code path.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from sandbox import __version__
+from sandbox.core.asgi import send_json
 from sandbox.services.aws.routing import Target, identify
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ class Gateway:
             # A bug of ours must not take the endpoint down: log it, answer as AWS does for its own faults.
             log.exception("provider for %s failed on %s %s", target.service, scope["method"], scope["path"])
             if status == 0:
-                await _send_json(
+                await send_json(
                     send_and_record,
                     500,
                     {
@@ -88,7 +88,7 @@ class Gateway:
                 )
             return status
         if target.service == "execute-api":
-            await _send_json(
+            await send_json(
                 send_and_record, 404, {"message": f"Invalid API identifier specified {target.api}"}
             )
             return status
@@ -97,7 +97,7 @@ class Gateway:
                 "__type": "InternalFailure",
                 "message": f"The API for service '{target.service}' is not implemented by the sandbox",
             }
-            await _send_json(send_and_record, 501, body)
+            await send_json(send_and_record, 501, body)
             return status
         await self.fallback(scope, receive, send_and_record)
         return status
@@ -113,14 +113,14 @@ class Gateway:
                 }
             else:
                 body = {"services": self._service_states(), "edition": "community", "version": __version__}
-            await _send_json(send, 200 if self.ready else 503, body)
+            await send_json(send, 200 if self.ready else 503, body)
         elif path == "/_sandbox/lambda" and method == "GET":
-            await _send_json(send, 200, self._lambda_state())
+            await send_json(send, 200, self._lambda_state())
         elif path in ("/_sandbox/reset", "/_localstack/state/reset") and method == "POST":
             self.reset()
-            await _send_json(send, 200, {"reset": True})
+            await send_json(send, 200, {"reset": True})
         else:
-            await _send_json(send, 404, {"message": f"no sandbox endpoint {method} {scope['path']}"})
+            await send_json(send, 404, {"message": f"no sandbox endpoint {method} {scope['path']}"})
 
     def _service_states(self) -> dict[str, str]:
         from moto.backends import list_of_moto_modules
@@ -152,21 +152,6 @@ def _to_path_style(scope: Any, bucket: str) -> Any:
     path = f"/{bucket}{scope['path']}"
     raw = scope.get("raw_path") or scope["path"].encode()
     return {**scope, "path": path, "raw_path": b"/" + bucket.encode() + raw}
-
-
-async def _send_json(send: Any, status: int, body: dict[str, Any]) -> None:
-    payload = json.dumps(body).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(payload)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": payload})
 
 
 async def _lifespan(receive: Any, send: Any) -> None:

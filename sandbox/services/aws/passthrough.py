@@ -10,6 +10,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from sandbox.core.asgi import read_body
+
+__all__ = ["MotoResponse", "call_moto", "read_body", "send_response"]
+
 
 @dataclass
 class MotoResponse:
@@ -24,18 +28,6 @@ class MotoResponse:
         body = json.dumps(value).encode()
         headers = [(k, v) for k, v in self.headers if k.lower() != b"content-length"]
         return MotoResponse(self.status, [*headers, (b"content-length", str(len(body)).encode())], body)
-
-
-async def read_body(receive: Any) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body"):
-            break
-    return b"".join(chunks)
 
 
 async def call_moto(app: Any, scope: Any, body: bytes) -> MotoResponse:

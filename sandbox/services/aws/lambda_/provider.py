@@ -13,6 +13,7 @@ import re
 from typing import Any
 from urllib.parse import parse_qs
 
+from sandbox.core.asgi import send_bytes, send_json
 from sandbox.services.aws.bridge.lambda_ import FunctionNotFound
 from sandbox.services.aws.context import AwsContext
 from sandbox.services.aws.lambda_.runtime import LambdaRuntime, Throttled, log_result_header
@@ -66,7 +67,7 @@ class LambdaProvider:
             elif match := _INVOKE_ASYNC.match(path):
                 spec = self.runtime.resolve(match["name"], None, region)
                 self.runtime.invoke_async(spec, body)
-                await _json(send, 202, {"Status": 202})
+                await send_json(send, 202, {"Status": 202})
             elif match := _PROVISIONED.match(path):
                 await self._provisioned(send, scope["method"], match["name"], query, body, region)
             else:
@@ -95,7 +96,7 @@ class LambdaProvider:
                 )
                 return
         if kind == "DryRun":
-            await _raw(send, 204, b"", [])
+            await send_bytes(send, 204, b"", [])
             return
         if kind == "Event":
             if len(body) > ASYNC_LIMIT:
@@ -107,7 +108,7 @@ class LambdaProvider:
                 )
                 return
             request_id = self.runtime.invoke_async(spec, body)
-            await _raw(send, 202, b"", [(b"x-amzn-requestid", request_id.encode())])
+            await send_bytes(send, 202, b"", [(b"x-amzn-requestid", request_id.encode())])
             return
         if kind != "RequestResponse":
             await _error(
@@ -137,7 +138,7 @@ class LambdaProvider:
             extra.append((b"x-amz-function-error", result.function_error.encode()))
         if headers.get("x-amz-log-type") == "Tail":
             extra.append((b"x-amz-log-result", log_result_header(result).encode()))
-        await _raw(send, result.status, result.payload, extra)
+        await send_bytes(send, result.status, result.payload, extra)
 
     async def _with_dead_letter_config(self, scope: Any, send: Any, body: bytes) -> None:
         requested = None
@@ -174,7 +175,7 @@ class LambdaProvider:
                 for (arn, q), n in self.runtime.provisioned.items()
                 if arn == spec.arn
             ]
-            await _json(send, 200, {"ProvisionedConcurrencyConfigs": configs})
+            await send_json(send, 200, {"ProvisionedConcurrencyConfigs": configs})
             return
         if not qualifier or qualifier == "$LATEST":
             await _error(
@@ -197,7 +198,7 @@ class LambdaProvider:
                 )
                 return
             await self.runtime.provision(spec, qualifier, count)
-            await _json(send, 202, _pc_config(f"{spec.arn}:{qualifier}", count))
+            await send_json(send, 202, _pc_config(f"{spec.arn}:{qualifier}", count))
         elif method == "GET":
             if key not in self.runtime.provisioned:
                 await _error(
@@ -207,12 +208,12 @@ class LambdaProvider:
                     "No Provisioned Concurrency Config found for this function",
                 )
                 return
-            await _json(send, 200, _pc_config(f"{spec.arn}:{qualifier}", self.runtime.provisioned[key]))
+            await send_json(send, 200, _pc_config(f"{spec.arn}:{qualifier}", self.runtime.provisioned[key]))
         elif method == "DELETE":
             self.runtime.provisioned.pop(key, None)
             await self.runtime.provision(spec, qualifier, 0)
             self.runtime.provisioned.pop(key, None)
-            await _raw(send, 204, b"", [])
+            await send_bytes(send, 204, b"", [])
 
 
 def _unqualified(arn: str) -> str:
@@ -234,28 +235,10 @@ def _region(headers: dict[str, str]) -> str | None:
     return match[1] if match else None
 
 
-async def _raw(send: Any, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                *headers,
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
-
-
-async def _json(send: Any, status: int, body: dict[str, Any]) -> None:
-    await _raw(send, status, json.dumps(body).encode(), [])
-
-
 async def _error(send: Any, status: int, code: str, message: str, **extra: str) -> None:
-    body = json.dumps({"Type": "User", "message": message, **extra}).encode()
-    await _raw(send, status, body, [(b"x-amzn-errortype", code.encode())])
+    await send_json(
+        send, status, {"Type": "User", "message": message, **extra}, [(b"x-amzn-errortype", code.encode())]
+    )
 
 
 def create(ctx: AwsContext) -> LambdaProvider:

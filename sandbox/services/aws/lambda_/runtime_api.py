@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from typing import Any
 
 import uvicorn
 
+from sandbox.core.asgi import header, read_body, send_json
 from sandbox.core.ports import bind
 
 PREFIX = "/2018-06-01/runtime"
@@ -100,12 +100,12 @@ class RuntimeApi:
         if method == "GET" and path == f"{PREFIX}/invocation/next":
             await self._next(send)
             return
-        body = await _read_body(receive)
+        body = await read_body(receive)
         if method == "POST" and path.startswith(f"{PREFIX}/invocation/"):
             request_id, _, action = path[len(f"{PREFIX}/invocation/") :].partition("/")
             current = self.current
             if current is None or current.request_id != request_id:
-                await _reply(
+                await send_json(
                     send,
                     400,
                     {"errorMessage": f"unknown request id {request_id}", "errorType": "InvalidRequestID"},
@@ -115,22 +115,22 @@ class RuntimeApi:
                 outcome = Outcome(ok=True, body=body)
             elif action == "error":
                 outcome = Outcome(
-                    ok=False, body=body, error_type=_header(scope, b"lambda-runtime-function-error-type")
+                    ok=False, body=body, error_type=header(scope, b"lambda-runtime-function-error-type")
                 )
             else:
-                await _reply(send, 404, {"errorMessage": "not found"})
+                await send_json(send, 404, {"errorMessage": "not found"})
                 return
             self.current = None
             if not current.future.done():
                 current.future.set_result(outcome)
-            await _reply(send, 202, {"status": "OK"})
+            await send_json(send, 202, {"status": "OK"})
             return
         if method == "POST" and path == f"{PREFIX}/init/error":
-            self.init_error = InitFailed(body, _header(scope, b"lambda-runtime-function-error-type"))
+            self.init_error = InitFailed(body, header(scope, b"lambda-runtime-function-error-type"))
             self.init_failed.set()
-            await _reply(send, 202, {"status": "OK"})
+            await send_json(send, 202, {"status": "OK"})
             return
-        await _reply(send, 404, {"errorMessage": f"no route {method} {path}"})
+        await send_json(send, 404, {"errorMessage": f"no route {method} {path}"})
 
     async def _next(self, send: Any) -> None:
         if not self.ready.is_set():
@@ -162,37 +162,3 @@ class _QuietServer(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
-
-
-async def _read_body(receive: Any) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body"):
-            break
-    return b"".join(chunks)
-
-
-def _header(scope: Any, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None
-
-
-async def _reply(send: Any, status: int, body: dict[str, Any]) -> None:
-    payload = json.dumps(body).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(payload)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": payload})
