@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sandbox.core import processes
 from sandbox.core.config import Settings
-from sandbox.core.errors import SandboxError, StartFailed
+from sandbox.core.errors import NotRunning, StartFailed
 from sandbox.core.ports import ensure_free
 from sandbox.core.registry import ServiceSpec
 from sandbox.core.state import DaemonRecord, alive, lock_held
@@ -155,5 +155,5 @@ def require_running(settings: Settings) -> Status:
 
     status = engine_for(settings).status(settings)
     if status.state != "running":
-        raise SandboxError("The sandbox is not running.", fix="Start it with: sandbox up")
+        raise NotRunning("The sandbox is not running.", fix="Start it with: sandbox up")
     return status

@@ -305,3 +305,18 @@ def test_async_failures_go_to_the_on_failure_destination(sandbox: SessionSandbox
     assert record["requestPayload"] == {"id": 1}
     assert record["responseContext"]["functionError"] == "Unhandled"
     assert record["responsePayload"]["errorType"] == "KeyError"
+
+
+def test_a_configuration_change_retires_the_old_environments(sandbox: SessionSandbox) -> None:
+    import requests
+
+    name = create_function(sandbox, ECHO)
+    invoke(sandbox, name)
+    client(sandbox, "lambda").update_function_configuration(FunctionName=name, MemorySize=512)
+    after = invoke(sandbox, name)
+    assert after["body"]["memory"] == "512"
+    assert REPORT.search(after["log"])["init"] is not None  # type: ignore[index]
+    time.sleep(0.2)
+    state = requests.get(f"{sandbox.aws_url}/_sandbox/lambda", timeout=5).json()["functions"]
+    counters = next(v for k, v in state.items() if k.endswith(f":function:{name}"))
+    assert counters["idle"] == 1, "only the new configuration's environment stays warm"

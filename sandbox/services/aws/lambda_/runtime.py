@@ -77,6 +77,7 @@ class Pool:
     idle: list[Worker] = field(default_factory=list)
     busy: set[Worker] = field(default_factory=set)
     provisioned: int = 0
+    retired: bool = False  # superseded by new code or configuration
 
     @property
     def workers(self) -> list[Worker]:
@@ -137,7 +138,7 @@ class LambdaRuntime:
         self._ensure_reaper()
         stats = self.stats[spec.arn]
         request_id = str(uuid.uuid4())
-        pool = self.pools.setdefault(pool_key(spec), Pool(pool_key(spec)))
+        pool = self._pool(spec)
         worker, cold = self._acquire(spec, pool, stats)
         lines: list[str] = []
         init_ms: float | None = None
@@ -221,6 +222,21 @@ class LambdaRuntime:
         finally:
             self._release(pool, worker)
 
+    def _pool(self, spec: bridge.FunctionSpec) -> Pool:
+        key = pool_key(spec)
+        pool = self.pools.get(key)
+        if pool is None:
+            # New code or configuration for this version: its old environments will never be used again.
+            for stale in [p for k, p in self.pools.items() if k[:2] == key[:2] and k != key]:
+                stale.retired = True  # busy environments finish their invocation, then _release stops them
+                for worker in stale.idle:
+                    self._spawn_task(worker.stop())
+                stale.idle.clear()
+                if not stale.busy:
+                    del self.pools[stale.key]
+            pool = self.pools[key] = Pool(key)
+        return pool
+
     def _acquire(self, spec: bridge.FunctionSpec, pool: Pool, stats: FunctionStats) -> tuple[Worker, bool]:
         if spec.reserved_concurrency is not None:
             busy = sum(len(p.busy) for key, p in self.pools.items() if key[0] == spec.arn)
@@ -242,10 +258,12 @@ class LambdaRuntime:
 
     def _release(self, pool: Pool, worker: Worker) -> None:
         pool.busy.discard(worker)
-        if worker.alive and worker.killed_for is None:
+        if worker.alive and worker.killed_for is None and not pool.retired:
             pool.idle.append(worker)
-        else:
-            self._spawn_task(worker.stop())
+            return
+        self._spawn_task(worker.stop())
+        if pool.retired and not pool.busy:
+            self.pools.pop(pool.key, None)
 
     def _evict_one(self) -> bool:
         """Make room: stop the least recently used idle worker that is not provisioned."""
@@ -357,7 +375,7 @@ class LambdaRuntime:
     async def provision(self, spec: bridge.FunctionSpec, qualifier: str, count: int) -> None:
         """Keep `count` initialised environments ready for this version: no cold start on them."""
         self.provisioned[(spec.arn, qualifier)] = count
-        pool = self.pools.setdefault(pool_key(spec), Pool(pool_key(spec)))
+        pool = self._pool(spec)
         pool.provisioned = count
         ready = [w for w in pool.idle if w.provisioned]
         for _ in range(count - len(ready)):
