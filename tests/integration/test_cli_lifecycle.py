@@ -113,7 +113,7 @@ def test_unknown_service_and_engine_are_plain_errors(cli: Cli) -> None:
 
 
 def test_lab_run_and_a_malformed_scenario(cli: Cli, tmp_path: object) -> None:
-    assert cli("lab", "run", "0.0").returncode == 1  # not running yet: a plain error
+    assert cli("lab", "run", "0.0").returncode == 3  # not running yet
     cli("up", check=True)
     ran = cli("lab", "run", "0.0")
     assert ran.returncode == 0, ran.stdout + ran.stderr

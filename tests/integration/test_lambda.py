@@ -320,3 +320,19 @@ def test_a_configuration_change_retires_the_old_environments(sandbox: SessionSan
     state = requests.get(f"{sandbox.aws_url}/_sandbox/lambda", timeout=5).json()["functions"]
     counters = next(v for k, v in state.items() if k.endswith(f":function:{name}"))
     assert counters["idle"] == 1, "only the new configuration's environment stays warm"
+
+
+def test_deleting_a_function_ends_its_environments(sandbox: SessionSandbox) -> None:
+    import requests
+
+    name = create_function(sandbox, ECHO)
+    lam = client(sandbox, "lambda")
+    version = lam.publish_version(FunctionName=name)["Version"]
+    lam.put_provisioned_concurrency_config(
+        FunctionName=name, Qualifier=version, ProvisionedConcurrentExecutions=1
+    )
+    invoke(sandbox, name)
+    lam.delete_function(FunctionName=name)
+    state = requests.get(f"{sandbox.aws_url}/_sandbox/lambda", timeout=5).json()["functions"]
+    left = {k: v for k, v in state.items() if k.endswith(f":function:{name}")}
+    assert all(v.get("idle", 0) == 0 and v.get("busy", 0) == 0 for v in left.values())

@@ -79,6 +79,9 @@ def run(call: AwsCall, ctx: RunContext) -> Observation:
         return Observation(sent=sent, ok=False, error=type(exc).__name__, message=str(exc))
     status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
     response.pop("ResponseMetadata", None)
+    if isinstance(response.get("LogResult"), str):
+        # Lambda's LogType=Tail log comes base64-encoded; a scenario wants to read its REPORT line.
+        response["LogResult"] = base64.b64decode(response["LogResult"]).decode("utf-8", "replace")
     return Observation(sent=sent, ok=True, status=status, json=_plain(response))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -65,8 +66,24 @@ def run(call: ShellCall, ctx: RunContext) -> Observation:
             stdout=_text(exc.stdout),
         )
     return Observation(
-        sent=sent, ok=done.returncode == 0, exit=done.returncode, stdout=done.stdout, stderr=done.stderr
+        sent=sent,
+        ok=done.returncode == 0,
+        exit=done.returncode,
+        stdout=done.stdout,
+        stderr=done.stderr,
+        json=_json_document(done.stdout),
     )
+
+
+def _json_document(text: str) -> Any:
+    """A command that prints JSON (`--json`, `--output json`) can be checked with `json:` paths."""
+    stripped = text.strip()
+    if stripped[:1] not in ("{", "["):
+        return None
+    try:
+        return json.loads(stripped)
+    except ValueError:
+        return None
 
 
 def _text(value: str | bytes | None) -> str:

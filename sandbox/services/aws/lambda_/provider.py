@@ -46,7 +46,8 @@ class LambdaProvider:
         if _INVOKE.match(path) or _INVOKE_ASYNC.match(path) or _PROVISIONED.match(path):
             return True
         return bool(
-            (method == "POST" and _CREATE.match(path)) or (method in ("GET", "PUT") and _FUNCTION.match(path))
+            (method == "POST" and _CREATE.match(path))
+            or (method in ("GET", "PUT", "DELETE") and _FUNCTION.match(path))
         )
 
     def reset(self) -> None:
@@ -147,6 +148,21 @@ class LambdaProvider:
                 requested = (json.loads(body).get("DeadLetterConfig") or {}).get("TargetArn")
             except (ValueError, AttributeError):
                 requested = None
+        if scope["method"] == "DELETE":
+            response = await call_moto(self.ctx.fallback, scope, body)
+            if response.status < 300:
+                name = _FUNCTION.match(scope["path"])["name"]  # type: ignore[index]
+                region = _region({k.decode().lower(): v.decode() for k, v in scope["headers"]})
+                arn = (
+                    name
+                    if name.startswith("arn:")
+                    else (
+                        f"arn:aws:lambda:{region or self.ctx.settings.region}:{self.ctx.account_id}:function:{name}"
+                    )
+                )
+                await self.runtime.forget(_unqualified(arn))
+            await send_response(send, response)
+            return
         response = await call_moto(self.ctx.fallback, scope, body)
         if response.status < 300:
             document = response.json()

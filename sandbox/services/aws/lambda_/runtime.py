@@ -388,6 +388,15 @@ class LambdaRuntime:
             pool.idle.remove(extra)
             await extra.stop()
 
+    async def forget(self, function_arn: str) -> None:
+        """The function was deleted: end its environments, provisioned ones included."""
+        for key in [k for k in self.pools if k[0] == function_arn]:
+            pool = self.pools.pop(key)
+            await asyncio.gather(*(w.stop() for w in pool.workers), return_exceptions=True)
+        for key in [k for k in self.provisioned if k[0] == function_arn]:
+            del self.provisioned[key]
+        self.dead_letters.pop(function_arn, None)
+
     # -- housekeeping --------------------------------------------------------------------------------
     def _spawn_task(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)
