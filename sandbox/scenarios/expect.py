@@ -20,7 +20,7 @@ def compile_path(path: str) -> Any:
     return jsonpath_parse(path)
 
 
-_MISSING = object()
+MISSING = object()
 
 
 def is_multi(path: str) -> bool:
@@ -28,13 +28,29 @@ def is_multi(path: str) -> bool:
     return "*" in path or ".." in path or "?(" in path
 
 
+class InvalidPath(ValueError):
+    pass
+
+
+def validate_path(path: str) -> None:
+    """Raise InvalidPath with a plain message when `path` is not JSONPath (references are checked later)."""
+    if "${" in path:
+        return
+    try:
+        compile_path(path)
+    except Exception as exc:  # jsonpath-ng raises its parser's own errors, and some built-ins
+        raise InvalidPath(
+            f"{path!r} is not a valid JSONPath ({exc}); quote odd keys: $.items['2ab'][0]"
+        ) from None
+
+
 def query(data: Any, path: str) -> Any:
-    """The value at a JSONPath, or _MISSING. A multi-match path (`$.items[*].name`) gives the list of its
+    """The value at a JSONPath, or MISSING. A multi-match path (`$.items[*].name`) gives the list of its
     matches (an empty list when none), so `length`, `contains` and `regex` (any item) apply to them all."""
     matches = compile_path(path).find(data)
     if is_multi(path):
         return [m.value for m in matches]
-    return matches[0].value if matches else _MISSING
+    return matches[0].value if matches else MISSING
 
 
 def query_all(data: Any, path: str) -> list[Any]:
@@ -48,7 +64,7 @@ def is_matcher(value: Any) -> bool:
 def match(actual: Any, expected: Any) -> str | None:
     """None when `actual` satisfies `expected` (a literal or a matcher), else why not."""
     if not is_matcher(expected):
-        if actual is _MISSING:
+        if actual is MISSING:
             return f"nothing found, expected {_show(expected)}"
         return None if _equal(actual, expected) else f"expected {_show(expected)}, got {_show(actual)}"
     for op, want in expected.items():
@@ -60,13 +76,13 @@ def match(actual: Any, expected: Any) -> str | None:
 
 def _matcher(op: str, actual: Any, want: Any) -> str | None:
     if op == "exists":
-        present = actual is not _MISSING
+        present = actual is not MISSING
         return (
             None
             if present == bool(want)
             else ("missing" if want else f"should not exist, got {_show(actual)}")
         )
-    if actual is _MISSING:
+    if actual is MISSING:
         return f"nothing found (wanted {op}: {_show(want)})"
     if op == "equals":
         return None if _equal(actual, want) else f"expected {_show(want)}, got {_show(actual)}"
@@ -135,7 +151,7 @@ def _as_text(value: Any) -> str:
 
 
 def _show(value: Any, limit: int = 200) -> str:
-    if value is _MISSING:
+    if value is MISSING:
         return "(nothing)"
     text = json.dumps(value, default=str, ensure_ascii=False)
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -174,11 +190,17 @@ def check(obs: Observation, expect: Expect | None) -> list[str]:
             if isinstance(actual, str) and isinstance(wanted, str):
                 # `stdout: ok` matches what `echo ok` prints: the final newline is not part of the answer.
                 actual, wanted = actual.rstrip("\n"), wanted.rstrip("\n")
-            problem = match(actual if actual is not None else _MISSING, wanted)
+            problem = match(actual if actual is not None else MISSING, wanted)
             if problem:
                 failures.append(f"{name}: {problem}")
     for path, wanted in (expect.json_ or {}).items():
-        problem = match(query(obs.json, path) if obs.json is not None else _MISSING, wanted)
+        try:
+            validate_path(path)
+            actual = query(obs.json, path) if obs.json is not None else MISSING
+        except InvalidPath as exc:
+            failures.append(str(exc))
+            continue
+        problem = match(actual, wanted)
         if problem:
             failures.append(f"{path}: {problem}")
     return failures

@@ -62,6 +62,15 @@ class Expect(Strict):
     stderr: Any = None
     body: Any = None
 
+    @field_validator("json_")
+    @classmethod
+    def _paths_parse(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        from sandbox.scenarios.expect import validate_path
+
+        for path in value or {}:
+            validate_path(path)
+        return value
+
 
 STEP_COMMON = ("name", "eventually", "expect", "save", "hint")
 
@@ -72,6 +81,16 @@ class StepBase(Strict):
     expect: Expect | None = None
     save: dict[str, str] | None = None
     hint: Text | None = None
+
+    @field_validator("save")
+    @classmethod
+    def _save_paths_parse(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        from sandbox.scenarios.expect import validate_path
+
+        for source in (value or {}).values():
+            if source.startswith("$"):
+                validate_path(source)
+        return value
 
     @property
     def kind(self) -> str:

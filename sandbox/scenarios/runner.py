@@ -235,9 +235,14 @@ class Runner:
         failures = []
         for name, source in (step.save or {}).items():
             if source.startswith("$"):
-                value = (
-                    expectations.query(obs.json, source) if obs.json is not None else expectations._MISSING
-                )
+                try:
+                    expectations.validate_path(source)
+                    value = (
+                        expectations.query(obs.json, source) if obs.json is not None else expectations.MISSING
+                    )
+                except expectations.InvalidPath as exc:
+                    failures.append(f"save {name}: {exc}")
+                    continue
             elif source in ("stdout", "stderr", "body", "status", "exit"):
                 value = getattr(obs, source)
                 value = value.strip() if isinstance(value, str) else value
@@ -246,7 +251,7 @@ class Runner:
                     f"save {name}: {source!r} is neither a JSONPath ($…) nor stdout/stderr/body/status"
                 )
                 continue
-            if value is expectations._MISSING or value is None:
+            if value is expectations.MISSING or value is None:
                 failures.append(f"save {name}: nothing at {source}")
             else:
                 self.ctx.values[name] = value

@@ -110,3 +110,9 @@ def test_every_shipped_scenario_is_valid() -> None:
         loaded = load(path)
         assert loaded.scenario.title.ko and loaded.scenario.title.en
         assert path.name.startswith(loaded.scenario.id + "-")
+
+
+def test_a_bad_jsonpath_is_a_schema_error_with_its_line(write_scenario: Write) -> None:
+    path = write_scenario(HEADER + "steps:\n  - shell: 'echo {}'\n    expect: {json: {'$.a..[': 1}}\n")
+    message = error_of(path)
+    assert ":7:" in message and "is not a valid JSONPath" in message

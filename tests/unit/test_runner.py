@@ -246,3 +246,13 @@ def test_a_step_that_crashes_is_a_step_failure(write_scenario: Write) -> None:
     result = run(path)
     assert not result.passed
     assert "nothing to zip at" in result.report()
+
+
+def test_a_path_made_invalid_by_a_reference_fails_the_step_not_the_run(write_scenario: Write) -> None:
+    path = write_scenario(
+        HEADER
+        + "vars: {key: 2abc}\nsteps:\n  - shell: 'echo {}'\n    expect: {json: {'$.items.${key}': 1}}\n"
+    )
+    result = run(path)
+    assert not result.passed
+    assert "is not a valid JSONPath" in result.failed_steps[0].failures[0]
