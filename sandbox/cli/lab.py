@@ -46,10 +46,10 @@ def list_labs(as_json: bool) -> None:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     table = Table(header_style="bold")
-    for column in ("id", "title", "needs", "file"):
+    for column in ("id", "title", "needs"):
         table.add_column(column)
     for row in rows:
-        table.add_row(row["id"], row["title"], ", ".join(row["needs"]), row["file"])
+        table.add_row(row["id"], row["title"], ", ".join(row["needs"]))
     console.print(table)
 
 

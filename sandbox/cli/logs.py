@@ -4,7 +4,6 @@ import time
 
 import click
 
-from sandbox.cli.ui import console
 from sandbox.core.config import Settings
 from sandbox.core.errors import SandboxError
 from sandbox.core.registry import REGISTRY
@@ -24,7 +23,7 @@ def logs(service: str, follow: bool, lines: int) -> None:
     path = Settings.from_env().logs_dir / f"{service}.log"
     if not path.exists():
         raise SandboxError(f"No log yet at {path}.", fix="Start the sandbox first: sandbox up")
-    console.print(tail(path, lines), end="", markup=False)
+    click.echo(tail(path, lines), nl=False)
     if not follow:
         return
     with open(path, errors="replace") as handle:
@@ -33,7 +32,7 @@ def logs(service: str, follow: bool, lines: int) -> None:
             while True:
                 line = handle.readline()
                 if line:
-                    console.print(line, end="", markup=False)
+                    click.echo(line, nl=False)
                 else:
                     time.sleep(0.2)
         except KeyboardInterrupt:
