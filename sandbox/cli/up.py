@@ -6,7 +6,7 @@ import click
 
 from sandbox.cli import options
 from sandbox.cli.status import render_status
-from sandbox.cli.ui import console
+from sandbox.cli.ui import console, err_console
 from sandbox.core.config import Settings
 from sandbox.core.errors import SandboxError
 from sandbox.core.registry import PROFILES, REGISTRY, resolve
@@ -28,6 +28,11 @@ def up(services: tuple[str, ...], profile: str | None, engine: str, foreground: 
             f"Unknown service: {exc.args[0]}.", fix=f"Choose from: {', '.join(REGISTRY)}."
         ) from None
     settings = Settings.from_env()
+    if not settings.host.startswith("127.") and settings.host not in ("localhost", "::1"):
+        err_console.print(
+            f"[bold yellow]warning:[/] SANDBOX_HOST={settings.host} makes the sandbox reachable from other "
+            "machines; it has no authentication. Unset it to stay on 127.0.0.1."
+        )
     runner = get_engine(engine)
     if foreground:
         from sandbox.core import daemon
