@@ -67,6 +67,9 @@ async def serve(
             lifespan="off",
             http="httptools",
             timeout_keep_alive=30,
+            # Loopback only: no proxy in front whose headers to trust, and no per-request cost for them.
+            proxy_headers=False,
+            timeout_graceful_shutdown=2,
         )
         servers.append(_Server(config))
 

@@ -70,7 +70,14 @@ class RuntimeApi:
         sock = bind("127.0.0.1", 0)
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(
-            self.app, log_config=None, access_log=False, lifespan="off", http="httptools", interface="asgi3"
+            self.app,
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+            http="httptools",
+            interface="asgi3",
+            proxy_headers=False,
+            server_header=False,
         )
         self._server = _QuietServer(config)
         self._task = asyncio.ensure_future(self._server.serve(sockets=[sock]))
