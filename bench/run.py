@@ -7,12 +7,19 @@ Run it with `make bench` (that is, `.venv/bin/python bench/run.py`). For each ta
 * s3_put/get p50/p95 (ms) of boto3 put_object / get_object with a 1 KiB body, after 20 warm-up calls;
 * rss_after_s3_mb  the same RSS sum once the S3 calls are done.
 
+That is the `aws` suite. The `serverless` suite (bench/serverless.py) measures Lambda warm and cold invokes,
+S3 -> Lambda and API Gateway -> Lambda on the sandbox and ministack; moto_server is skipped there, since it
+cannot execute a function without Docker. `--suite aws|serverless|all` picks them (default all); with both,
+the serverless suite runs on the server the aws suite left running.
+
 The peers get their own virtualenvs under .bench/venvs/ (ministack pins its own botocore), built on the
 first run and reused afterwards. Every server is bound to 127.0.0.1 on a free port and no request goes
 anywhere else. Whatever is started is stopped again, process tree and all, even on errors or Ctrl-C.
 
-Output: one JSON line per metric and target, then one JSON line of ratios (sandbox / peer) per metric,
-then a plain-text summary (left out with --json-only). Progress goes to stderr.
+Output: one JSON line per metric and target (`"value": null` plus a `reason` where a metric could not be
+measured), then one JSON line of ratios (sandbox / peer) per metric (marked `"higher_is_better": true` for
+rates), then a plain-text summary (left out with --json-only). Progress goes to stderr. The exit status is 1
+when a target or a part of a suite failed.
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ from types import FrameType
 
 import boto3
 import psutil
+import serverless
 from botocore.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +56,8 @@ VENVS = ROOT / ".bench" / "venvs"
 HOST = "127.0.0.1"
 TARGETS = ("sandbox", "ministack", "moto")
 PEERS = ("ministack", "moto")
+SUITES = ("aws", "serverless")
+HEALTH_PATHS = {"sandbox": "/_sandbox/health", "ministack": "/_ministack/health", "moto": "/moto-api/"}
 REQUIREMENTS = {"ministack": "ministack==1.5.33", "moto": "moto[server]==5.2.5"}
 
 STARTS = 3
@@ -61,8 +71,8 @@ BODY = bytes(range(256)) * 4  # 1 KiB
 # Health checks must never go through a proxy from the environment.
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
-# (metric, unit); every one is "lower is better", so a ratio below 1 favours the sandbox.
-METRICS: tuple[tuple[str, str], ...] = (
+# (metric, unit) of the aws suite; every one is "lower is better", so a ratio below 1 favours the sandbox.
+AWS_METRICS: tuple[tuple[str, str], ...] = (
     ("startup_s", "s"),
     ("idle_rss_mb", "MiB"),
     ("s3_put_p50_ms", "ms"),
@@ -71,11 +81,21 @@ METRICS: tuple[tuple[str, str], ...] = (
     ("s3_get_p95_ms", "ms"),
     ("rss_after_s3_mb", "MiB"),
 )
+SERVERLESS_METRICS: tuple[tuple[str, str], ...] = (
+    *((metric, unit) for metric, unit, _ in serverless.METRICS),
+    ("rss_after_serverless_mb", "MiB"),
+    ("procs_after_serverless", "count"),
+)
+METRICS = AWS_METRICS + SERVERLESS_METRICS
+HIGHER_IS_BETTER = serverless.HIGHER_IS_BETTER
 
 # The goals the issue sets; the last one is relative to moto_server.
 GOAL_STARTUP_S = 1.5
 GOAL_IDLE_RSS_MB = 150.0
 GOAL_PUT_RATIO_MOTO = 1.5
+GOAL_WARM_INVOKE_P50_MS = 3.0
+GOAL_S3_TO_LAMBDA_MS = 100.0
+GOAL_APIGW_RPS_OVER_MINISTACK = 2.0
 
 
 class BenchError(Exception):
@@ -152,6 +172,19 @@ def tree_rss_mib(pid: int) -> float:
     if total == 0:
         raise BenchError(f"process {pid} is gone; no RSS to measure")
     return total / (1024 * 1024)
+
+
+def tree_cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU seconds (user + system) so far of the process and, summed, of its live descendants."""
+    own = children = 0.0
+    for proc in process_tree(pid):
+        with contextlib.suppress(psutil.Error):
+            times = proc.cpu_times()
+            if proc.pid == pid:
+                own = times.user + times.system
+            else:
+                children += times.user + times.system
+    return own, children
 
 
 def end_processes(procs: Iterable[psutil.Process], grace: float = STOP_GRACE) -> list[int]:
@@ -260,6 +293,14 @@ class Server(ABC):
     @abstractmethod
     def root_pid(self) -> int: ...
 
+    @property
+    @abstractmethod
+    def running(self) -> bool: ...
+
+    def request_log(self) -> Path | None:
+        """A log with the server's own time per request, when it keeps one."""
+        return None
+
     @abstractmethod
     def stop(self) -> None:
         """Stop it and everything it started; safe to call when it is not running."""
@@ -348,6 +389,14 @@ class SandboxServer(Server):
             raise BenchError("the sandbox is not running")
         return self.pid
 
+    @property
+    def running(self) -> bool:
+        return self.pid is not None
+
+    def request_log(self) -> Path | None:
+        # The gateway logs every request as "... -> STATUS X.Xms" here.
+        return self.home / "logs" / "aws.log" if self.home is not None else None
+
     def stop(self) -> None:
         if self.home is None:
             return
@@ -416,6 +465,10 @@ class PeerServer(Server):
         if self.proc is None:
             raise BenchError(f"{self.name} is not running")
         return self.proc.pid
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
 
     def stop(self) -> None:
         if self.proc is None:
@@ -506,34 +559,83 @@ def s3_latencies(endpoint: str, bucket: str, calls: int) -> tuple[list[float], l
 class Outcome:
     target: str
     values: dict[str, float] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)  # metric -> why it has no value
     startup_runs: list[float] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)  # parts of a suite that failed; the run continued
     error: str | None = None
 
 
-def measure(server: Server, calls: int) -> Outcome:
+def measure_aws(server: Server, calls: int, outcome: Outcome) -> None:
+    """The aws suite; the server is left running after it."""
+    for attempt in range(STARTS):
+        seconds = server.start()
+        outcome.startup_runs.append(seconds)
+        progress(f"{server.name}: start {attempt + 1}/{STARTS} healthy in {seconds:.3f} s")
+        if attempt < STARTS - 1:
+            server.stop()
+    outcome.values["startup_s"] = statistics.median(outcome.startup_runs)
+
+    wide = non_loopback_listeners(server.root_pid())
+    if wide:
+        raise BenchError(f"{server.name} listens beyond loopback: {', '.join(wide)}")
+    time.sleep(IDLE_SECONDS)
+    outcome.values["idle_rss_mb"] = tree_rss_mib(server.root_pid())
+
+    progress(f"{server.name}: {calls} put_object + {calls} get_object on {server.endpoint}")
+    puts, gets = s3_latencies(server.endpoint, f"bench-{server.name}", calls)
+    outcome.values["s3_put_p50_ms"] = percentile(puts, 50)
+    outcome.values["s3_put_p95_ms"] = percentile(puts, 95)
+    outcome.values["s3_get_p50_ms"] = percentile(gets, 50)
+    outcome.values["s3_get_p95_ms"] = percentile(gets, 95)
+    outcome.values["rss_after_s3_mb"] = tree_rss_mib(server.root_pid())
+
+
+def measure_serverless(server: Server, args: argparse.Namespace, outcome: Outcome) -> None:
+    """The serverless suite, on the running server (started here when the aws suite did not run)."""
+    if not server.running:
+        seconds = server.start()
+        progress(f"{server.name}: healthy in {seconds:.3f} s")
+    progress(f"{server.name}: serverless suite on {server.endpoint}")
+    result = serverless.run_suite(
+        server.name,
+        server.endpoint,
+        f"{server.endpoint}{HEALTH_PATHS[server.name]}",
+        progress,
+        invokes=args.invokes,
+        rps_seconds=args.rps_seconds,
+        request_log=server.request_log(),
+        cpu_probe=lambda: tree_cpu_seconds(server.root_pid()),
+    )
+    outcome.values.update(result.values)
+    outcome.reasons.update(result.reasons)
+    outcome.notes.extend(result.notes)
+    outcome.failures.extend(result.failures)
+    # Function environments (and their Runtime API ports) must stay on loopback too.
+    wide = non_loopback_listeners(server.root_pid())
+    if wide:
+        raise BenchError(
+            f"{server.name} listens beyond loopback after the serverless suite: {', '.join(wide)}"
+        )
+    outcome.values["rss_after_serverless_mb"] = tree_rss_mib(server.root_pid())
+    outcome.values["procs_after_serverless"] = len(process_tree(server.root_pid()))
+
+
+def skip_serverless(outcome: Outcome) -> None:
+    for metric, _ in SERVERLESS_METRICS:
+        outcome.reasons[metric] = serverless.MOTO_SKIP
+
+
+def measure(server: Server, args: argparse.Namespace) -> Outcome:
     outcome = Outcome(server.name)
     try:
-        for attempt in range(STARTS):
-            seconds = server.start()
-            outcome.startup_runs.append(seconds)
-            progress(f"{server.name}: start {attempt + 1}/{STARTS} healthy in {seconds:.3f} s")
-            if attempt < STARTS - 1:
-                server.stop()
-        outcome.values["startup_s"] = statistics.median(outcome.startup_runs)
-
-        wide = non_loopback_listeners(server.root_pid())
-        if wide:
-            raise BenchError(f"{server.name} listens beyond loopback: {', '.join(wide)}")
-        time.sleep(IDLE_SECONDS)
-        outcome.values["idle_rss_mb"] = tree_rss_mib(server.root_pid())
-
-        progress(f"{server.name}: {calls} put_object + {calls} get_object on {server.endpoint}")
-        puts, gets = s3_latencies(server.endpoint, f"bench-{server.name}", calls)
-        outcome.values["s3_put_p50_ms"] = percentile(puts, 50)
-        outcome.values["s3_put_p95_ms"] = percentile(puts, 95)
-        outcome.values["s3_get_p50_ms"] = percentile(gets, 50)
-        outcome.values["s3_get_p95_ms"] = percentile(gets, 95)
-        outcome.values["rss_after_s3_mb"] = tree_rss_mib(server.root_pid())
+        if "aws" in args.suites:
+            measure_aws(server, args.calls, outcome)
+        if "serverless" in args.suites:
+            if server.name == "moto":
+                skip_serverless(outcome)
+            else:
+                measure_serverless(server, args, outcome)
     except Exception as exc:
         outcome.error = f"{type(exc).__name__}: {exc}"
         progress(f"{server.name}: FAILED: {outcome.error}")
@@ -553,12 +655,36 @@ def make_server(target: str, workdir: Path) -> Server:
 # ---------------------------------------------------------------------------------------------- reporting
 
 
-def ratio_lines(outcomes: dict[str, Outcome]) -> list[dict[str, object]]:
+def suite_metrics(suites: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    return (AWS_METRICS if "aws" in suites else ()) + (SERVERLESS_METRICS if "serverless" in suites else ())
+
+
+def metric_lines(outcomes: dict[str, Outcome], suites: Sequence[str]) -> list[dict[str, object]]:
+    lines: list[dict[str, object]] = []
+    for outcome in outcomes.values():
+        for metric, unit in suite_metrics(suites):
+            if metric in outcome.values:
+                value = round(outcome.values[metric], 4)
+                lines.append({"metric": metric, "target": outcome.target, "value": value, "unit": unit})
+            elif metric in outcome.reasons:
+                lines.append(
+                    {
+                        "metric": metric,
+                        "target": outcome.target,
+                        "value": None,
+                        "unit": unit,
+                        "reason": outcome.reasons[metric],
+                    }
+                )
+    return lines
+
+
+def ratio_lines(outcomes: dict[str, Outcome], suites: Sequence[str]) -> list[dict[str, object]]:
     sandbox = outcomes.get("sandbox")
     if sandbox is None:
         return []
     lines: list[dict[str, object]] = []
-    for metric, _ in METRICS:
+    for metric, _ in suite_metrics(suites):
         mine = sandbox.values.get(metric)
         line: dict[str, object] = {"metric": metric}
         for peer in PEERS:
@@ -566,11 +692,13 @@ def ratio_lines(outcomes: dict[str, Outcome]) -> list[dict[str, object]]:
             if mine is not None and theirs:
                 line[f"ratio_sandbox_over_{peer}"] = round(mine / theirs, 3)
         if len(line) > 1:
+            if metric in HIGHER_IS_BETTER:
+                line["higher_is_better"] = True
             lines.append(line)
     return lines
 
 
-def goals(outcomes: dict[str, Outcome]) -> list[tuple[str, str]]:
+def goals(outcomes: dict[str, Outcome], suites: Sequence[str]) -> list[tuple[str, str]]:
     """(goal, verdict) for each of the issue's targets that this run can judge."""
     sandbox = outcomes.get("sandbox")
     if sandbox is None:
@@ -578,22 +706,56 @@ def goals(outcomes: dict[str, Outcome]) -> list[tuple[str, str]]:
     values = sandbox.values
     verdicts: list[tuple[str, str]] = []
 
-    def judge(label: str, value: float | None, limit: float, shown: str) -> None:
+    def judge(label: str, value: float | None, limit: float, shown: str, at_least: bool = False) -> None:
         if value is None:
             verdicts.append((label, "not measured"))
         else:
-            verdicts.append((label, f"{'MET' if value <= limit else 'NOT MET'} ({shown})"))
+            met = value >= limit if at_least else value <= limit
+            verdicts.append((label, f"{'MET' if met else 'NOT MET'} ({shown})"))
 
-    startup = values.get("startup_s")
-    judge(f"up -> healthy <= {GOAL_STARTUP_S} s", startup, GOAL_STARTUP_S, f"{startup or 0:.2f} s")
-    rss = values.get("idle_rss_mb")
-    judge(f"idle RSS <= {GOAL_IDLE_RSS_MB:.0f} MB", rss, GOAL_IDLE_RSS_MB, f"{rss or 0:.1f} MiB")
-    moto = outcomes.get("moto")
-    put, moto_put = values.get("s3_put_p50_ms"), moto.values.get("s3_put_p50_ms") if moto else None
-    ratio = put / moto_put if put is not None and moto_put else None
-    judge(
-        f"S3 put p50 <= {GOAL_PUT_RATIO_MOTO}x moto_server", ratio, GOAL_PUT_RATIO_MOTO, f"{ratio or 0:.2f}x"
-    )
+    if "aws" in suites:
+        startup = values.get("startup_s")
+        judge(f"up -> healthy <= {GOAL_STARTUP_S} s", startup, GOAL_STARTUP_S, f"{startup or 0:.2f} s")
+        rss = values.get("idle_rss_mb")
+        judge(f"idle RSS <= {GOAL_IDLE_RSS_MB:.0f} MB", rss, GOAL_IDLE_RSS_MB, f"{rss or 0:.1f} MiB")
+        moto = outcomes.get("moto")
+        put, moto_put = values.get("s3_put_p50_ms"), moto.values.get("s3_put_p50_ms") if moto else None
+        ratio = put / moto_put if put is not None and moto_put else None
+        judge(
+            f"S3 put p50 <= {GOAL_PUT_RATIO_MOTO}x moto_server",
+            ratio,
+            GOAL_PUT_RATIO_MOTO,
+            f"{ratio or 0:.2f}x",
+        )
+    if "serverless" in suites:
+        for memory in serverless.MEMORY_SIZES:
+            for kind in serverless.HANDLER_KINDS:
+                p50 = values.get(f"lambda_warm_invoke_p50_ms_{memory}mb_{kind}")
+                judge(
+                    f"warm invoke p50 <= {GOAL_WARM_INVOKE_P50_MS:g} ms ({memory} MB, {kind})",
+                    p50,
+                    GOAL_WARM_INVOKE_P50_MS,
+                    f"{p50 or 0:.2f} ms",
+                )
+        trigger = values.get("s3_to_lambda_ms")
+        judge(
+            f"S3 -> Lambda <= {GOAL_S3_TO_LAMBDA_MS:.0f} ms",
+            trigger,
+            GOAL_S3_TO_LAMBDA_MS,
+            f"{trigger or 0:.1f} ms",
+        )
+        ministack = outcomes.get("ministack")
+        for metric in ("apigw_lambda_rps_1", "apigw_lambda_rps_8"):
+            mine = values.get(metric)
+            theirs = ministack.values.get(metric) if ministack else None
+            ratio = mine / theirs if mine is not None and theirs else None
+            judge(
+                f"{metric} >= {GOAL_APIGW_RPS_OVER_MINISTACK:g}x ministack",
+                ratio,
+                GOAL_APIGW_RPS_OVER_MINISTACK,
+                f"{mine or 0:.0f} vs {theirs or 0:.0f} req/s = {ratio or 0:.2f}x",
+                at_least=True,
+            )
     return verdicts
 
 
@@ -604,32 +766,58 @@ def _table_row(cells: Sequence[str], widths: Sequence[int]) -> str:
     )
 
 
-def summary(outcomes: dict[str, Outcome], calls: int) -> str:
+def summary(outcomes: dict[str, Outcome], args: argparse.Namespace) -> str:
     targets = list(outcomes)
     peers = [peer for peer in PEERS if peer in outcomes and "sandbox" in outcomes]
     header = ["metric", *targets, *[f"sandbox/{peer}" for peer in peers]]
     rows: list[list[str]] = []
-    for metric, unit in METRICS:
-        row = [f"{metric} ({unit})"]
+    for metric, unit in suite_metrics(args.suites):
+        if all(metric not in outcome.values for outcome in outcomes.values()):
+            continue
+        marker = " ^" if metric in HIGHER_IS_BETTER else ""
+        row = [f"{metric} ({unit}){marker}"]
         for target in targets:
             value = outcomes[target].values.get(metric)
-            row.append("-" if value is None else f"{value:.3f}" if unit == "s" else f"{value:.2f}")
+            row.append(
+                "-"
+                if value is None
+                else f"{value:.3f}"
+                if unit == "s"
+                else f"{value:.0f}"
+                if unit == "count"
+                else f"{value:.2f}"
+            )
         for peer in peers:
             mine, theirs = outcomes["sandbox"].values.get(metric), outcomes[peer].values.get(metric)
             row.append(f"{mine / theirs:.2f}" if mine is not None and theirs else "-")
         rows.append(row)
     widths = [max(len(line[col]) for line in [header, *rows]) for col in range(len(header))]
-    out = [f"Benchmark on {os.cpu_count()} CPU(s), Python {platform.python_version()}, {calls} calls per op"]
+    out = [
+        f"Benchmark on {os.cpu_count()} CPU(s), Python {platform.python_version()}, "
+        f"suites: {', '.join(args.suites)}"
+        + (f", {args.calls} S3 calls per op" if "aws" in args.suites else "")
+        + (f", {args.invokes} invokes per variant" if "serverless" in args.suites else "")
+    ]
     out.append(_table_row(header, widths))
     out.append("  ".join("-" * width for width in widths))
     out.extend(_table_row(row, widths) for row in rows)
+    if any(row[0].endswith(" ^") for row in rows):
+        out.append("^ higher is better (a ratio above 1 favours the sandbox); lower is better elsewhere")
     for target, outcome in outcomes.items():
         if outcome.startup_runs:
             runs = ", ".join(f"{seconds:.3f}" for seconds in outcome.startup_runs)
             out.append(f"{target} starts (s): {runs}")
+        by_reason: dict[str, list[str]] = {}
+        for metric, reason in outcome.reasons.items():
+            by_reason.setdefault(reason, []).append(metric)
+        for reason, metrics in by_reason.items():
+            shown = "serverless metrics" if len(metrics) > 8 else ", ".join(metrics)
+            out.append(f"{target}: no value for {shown}: {reason}")
+        out.extend(f"{target}: {note}" for note in outcome.notes)
+        out.extend(f"{target} part FAILED: {failure}" for failure in outcome.failures)
         if outcome.error:
             out.append(f"{target} FAILED: {outcome.error}")
-    verdicts = goals(outcomes)
+    verdicts = goals(outcomes, args.suites)
     if verdicts:
         out.append("Issue targets for the sandbox:")
         out.extend(f"  {label}: {verdict}" for label, verdict in verdicts)
@@ -642,7 +830,19 @@ def summary(outcomes: dict[str, Outcome], calls: int) -> str:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--only", default=",".join(TARGETS), help="comma-separated targets (default: all)")
+    parser.add_argument(
+        "--suite", choices=(*SUITES, "all"), default="all", help="which metrics to measure (default: all)"
+    )
     parser.add_argument("--calls", type=int, default=500, help="timed put_object and get_object calls each")
+    parser.add_argument(
+        "--invokes", type=int, default=serverless.INVOKES, help="timed Lambda invokes per warm variant"
+    )
+    parser.add_argument(
+        "--rps-seconds",
+        type=float,
+        default=serverless.RPS_SECONDS,
+        help="seconds of API Gateway load per thread count",
+    )
     parser.add_argument("--json-only", action="store_true", help="print only the JSON lines")
     args = parser.parse_args(argv)
     chosen = [name.strip() for name in args.only.split(",") if name.strip()]
@@ -651,7 +851,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error(f"--only takes names from {', '.join(TARGETS)}; got {args.only!r}")
     if args.calls < 1:
         parser.error("--calls must be at least 1")
+    if args.invokes < 1:
+        parser.error("--invokes must be at least 1")
+    if not 0 < args.rps_seconds <= 60:
+        parser.error("--rps-seconds must be above 0 and at most 60")
     args.targets = [name for name in TARGETS if name in chosen]
+    args.suites = list(SUITES) if args.suite == "all" else [args.suite]
     return args
 
 
@@ -673,29 +878,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     began = time.monotonic()
     try:
         for target in args.targets:
+            if target == "moto" and args.suites == ["serverless"]:
+                outcomes[target] = Outcome(target)
+                skip_serverless(outcomes[target])
+                progress(f"{target}: {serverless.MOTO_SKIP}")
+                continue
             try:
                 server = make_server(target, workdir)
             except BenchError as exc:
                 outcomes[target] = Outcome(target, error=str(exc))
                 progress(f"{target}: FAILED: {exc}")
                 continue
-            outcomes[target] = measure(server, args.calls)
+            outcomes[target] = measure(server, args)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     progress(f"done in {time.monotonic() - began:.1f} s")
 
-    for outcome in outcomes.values():
-        for metric, unit in METRICS:
-            if metric in outcome.values:
-                value = round(outcome.values[metric], 4)
-                print(json.dumps({"metric": metric, "target": outcome.target, "value": value, "unit": unit}))
-    for line in ratio_lines(outcomes):
+    for line in metric_lines(outcomes, args.suites):
+        print(json.dumps(line))
+    for line in ratio_lines(outcomes, args.suites):
         print(json.dumps(line))
     if not args.json_only:
         print()
-        print(summary(outcomes, args.calls))
+        print(summary(outcomes, args))
     sys.stdout.flush()
-    return 1 if any(outcome.error for outcome in outcomes.values()) else 0
+    return 1 if any(outcome.error or outcome.failures for outcome in outcomes.values()) else 0
 
 
 if __name__ == "__main__":
