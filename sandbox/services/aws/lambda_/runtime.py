@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from sandbox.services.aws.bridge import lambda_ as bridge
 from sandbox.services.aws.bridge import messaging
 from sandbox.services.aws.lambda_ import logs as lambda_logs
-from sandbox.services.aws.lambda_.perf import Timing, cpu_ns
+from sandbox.services.aws.lambda_.perf import Timing
 from sandbox.services.aws.lambda_.runtime_api import Invocation, Outcome
 from sandbox.services.aws.lambda_.workers import InitError, Worker, WorkerStartError
 
@@ -164,7 +164,6 @@ class LambdaRuntime:
                 invoked_arn=spec.arn if spec.version == "$LATEST" else spec.qualified_arn,
                 client_context=client_context,
             )
-            cpu_before = cpu_ns(worker.pid)
             started = time.monotonic()
             outcome = await worker.invoke(invocation, spec.timeout_s)
             wall_ms = (
@@ -172,7 +171,7 @@ class LambdaRuntime:
                 if outcome
                 else spec.timeout_s * 1000
             )
-            cpu_ms = max(0, cpu_ns(worker.pid) - cpu_before) / 1e6 if outcome else 0.0
+            cpu_ms = _cpu_ms(invocation, outcome)
             timing = Timing(wall_ms=wall_ms, cpu_ms=min(cpu_ms, wall_ms), memory_mb=spec.memory_mb)
             if outcome is not None and outcome.ok and timing.throttle_ms > 0:
                 await asyncio.sleep(timing.throttle_ms / 1000)
@@ -435,6 +434,13 @@ class LambdaRuntime:
         self.stats.clear()
         self.provisioned.clear()
         self.dead_letters.clear()
+
+
+def _cpu_ms(invocation: Invocation, outcome: Outcome | None) -> float:
+    """CPU the environment spent between handing out the event and receiving the answer."""
+    if outcome is None or invocation.cpu_start_ns is None or outcome.cpu_end_ns is None:
+        return 0.0
+    return max(0, outcome.cpu_end_ns - invocation.cpu_start_ns) / 1e6
 
 
 def _is_memory_error(outcome: Outcome) -> bool:

@@ -21,7 +21,7 @@ from sandbox.core import processes
 from sandbox.services.aws.bridge.lambda_ import FunctionSpec
 from sandbox.services.aws.lambda_ import runtimes
 from sandbox.services.aws.lambda_.logs import LogWriter
-from sandbox.services.aws.lambda_.perf import peak_rss_mb
+from sandbox.services.aws.lambda_.perf import cpu_ns, peak_rss_mb
 from sandbox.services.aws.lambda_.runtime_api import Invocation, Outcome, RuntimeApi
 
 log = logging.getLogger("sandbox.aws")
@@ -99,6 +99,8 @@ class Worker:
         except OSError as exc:  # e.g. a `bootstrap` that is missing or not executable
             await self.api.stop()
             raise WorkerStartError(f"Runtime.InvalidEntrypoint: {exc.strerror}: {argv[0]}") from exc
+        pid = self.proc.pid
+        self.api.cpu_probe = lambda: cpu_ns(pid)
         assert self.proc.stdout is not None
         fd = self.proc.stdout.fileno()
         fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
