@@ -219,3 +219,39 @@ def _print(result: TuneResult) -> None:
             "this machine's CPU.[/]",
             soft_wrap=True,
         )
+
+
+@lambda_.command()
+@options.json_output
+def stats(as_json: bool) -> None:
+    """Show each function's execution environments and counters (invocations, cold starts, errors…)."""
+    import urllib.error
+    import urllib.request
+
+    from sandbox.engines.embedded import require_running
+
+    status = require_running(Settings.from_env())
+    url = next((s.url for s in status.services if s.name == "aws"), Settings.from_env().url("aws"))
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(f"{url}/_sandbox/lambda", timeout=5) as response:
+            functions: dict[str, Any] = json.loads(response.read())["functions"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise SandboxError(
+            f"Could not read the Lambda runtime's state from {url}: {exc}.", fix="See: sandbox logs aws"
+        ) from None
+    if as_json:
+        click.echo(json.dumps(functions, indent=2))
+        return
+    if not functions:
+        console.print("No function has run yet.")
+        return
+    table = Table(header_style="bold")
+    columns = ("invocations", "cold_starts", "errors", "throttles", "timeouts", "idle", "busy", "provisioned")
+    table.add_column("function")
+    for column in columns:
+        table.add_column(column.replace("_", " "), justify="right")
+    for arn, counters in sorted(functions.items()):
+        table.add_row(arn.rsplit(":", 1)[-1], *(str(counters.get(column, 0)) for column in columns))
+    console.print(table)
+    console.print("idle/busy/provisioned: execution environments kept warm now; a cold start made a new one.")

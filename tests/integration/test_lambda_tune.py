@@ -105,3 +105,18 @@ def test_a_bad_memory_value_is_a_usage_error(sandbox: SessionSandbox, memory: st
     done = tune(sandbox, "whatever", "--memory", memory)
     assert done.returncode == 2
     assert "Invalid value for '--memory'" in done.stderr
+
+
+def test_lambda_stats_counts_cold_starts(sandbox: SessionSandbox) -> None:
+    name = create_function(sandbox, "def handler(e, c):\n    return 1\n")
+    for _ in range(3):
+        client(sandbox, "lambda").invoke(FunctionName=name, Payload=b"{}")
+    env = {**os.environ, **sandbox.env(), "COLUMNS": "200", "NO_COLOR": "1"}
+    done = subprocess.run([sys.executable, "-m", "sandbox", "lambda", "stats", "--json"], env=env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    counters = next(v for k, v in json.loads(done.stdout).items() if k.endswith(f":function:{name}"))
+    assert counters["invocations"] == 3 and counters["cold_starts"] == 1 and counters["idle"] == 1
+    table = subprocess.run([sys.executable, "-m", "sandbox", "lambda", "stats"], env=env,
+                           capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert name in table.stdout and "cold starts" in table.stdout
