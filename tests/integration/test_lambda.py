@@ -336,3 +336,20 @@ def test_deleting_a_function_ends_its_environments(sandbox: SessionSandbox) -> N
     state = requests.get(f"{sandbox.aws_url}/_sandbox/lambda", timeout=5).json()["functions"]
     left = {k: v for k, v in state.items() if k.endswith(f":function:{name}")}
     assert all(v.get("idle", 0) == 0 and v.get("busy", 0) == 0 for v in left.values())
+
+
+def test_each_environment_has_its_own_working_directory(sandbox: SessionSandbox) -> None:
+    source = (
+        "import os\n\ndef handler(event, context):\n"
+        "    with open('visits.txt', 'a') as f:\n        f.write('x')\n"
+        "    return {'visits': len(open('visits.txt').read()), 'cwd': os.getcwd(), 'tmp': os.environ['TMPDIR']}\n"
+    )
+    name = create_function(sandbox, source)
+    first, second = invoke(sandbox, name)["body"], invoke(sandbox, name)["body"]
+    assert (first["visits"], second["visits"]) == (1, 2), "one warm environment keeps its files"
+    client(sandbox, "lambda").update_function_configuration(
+        FunctionName=name, Environment={"Variables": {"V": "2"}}
+    )
+    fresh = invoke(sandbox, name)["body"]
+    assert fresh["visits"] == 1, "a new environment starts from the deployment package, not a sibling's files"
+    assert fresh["cwd"] != first["cwd"] and fresh["tmp"] != first["tmp"]

@@ -68,16 +68,21 @@ class Worker:
         self.killed_for: str | None = None  # "timeout" | "memory" | "stop"
         self._buffer = bytearray()
         self._tmp: Path | None = None
+        self._root: Path | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------------
     async def start(self) -> None:
-        code_root = (
-            extract(self.spec.code_zip, self.home / "code") if self.spec.code_zip else self.home / "empty"
-        )
-        code_root.mkdir(parents=True, exist_ok=True)
-        layers = [extract(layer.zip_bytes, self.home / "layers") for layer in self.spec.layers]
+        # Each environment gets its own copy of the code (its working directory, as /var/task is) and its
+        # own TMPDIR; the unzipped code is cached per content hash, so a cold start only copies it.
+        self._root = self.home / "envs" / self.id
+        code_root = self._root / "task"
         argv = runtimes.command(self.spec, code_root)
-        self._tmp = self.home / "tmp" / self.id
+        if self.spec.code_zip:
+            shutil.copytree(extract(self.spec.code_zip, self.home / "code"), code_root, symlinks=True)
+        else:
+            code_root.mkdir(parents=True)
+        layers = [extract(layer.zip_bytes, self.home / "layers") for layer in self.spec.layers]
+        self._tmp = self._root / "tmp"
         self._tmp.mkdir(parents=True, exist_ok=True)
         await self.api.start()
         env = runtimes.environment(
@@ -158,8 +163,8 @@ class Worker:
                 await asyncio.get_running_loop().run_in_executor(None, self.proc.wait, 5)
             self._close_output()
         await self.api.stop()
-        if self._tmp is not None:
-            shutil.rmtree(self._tmp, ignore_errors=True)
+        if self._root is not None:
+            shutil.rmtree(self._root, ignore_errors=True)
 
     @property
     def alive(self) -> bool:
