@@ -17,11 +17,10 @@ import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sandbox.services.aws.bridge import lambda_ as bridge
-from sandbox.services.aws.bridge import messaging
+from sandbox.services.aws.lambda_ import destinations
 from sandbox.services.aws.lambda_ import logs as lambda_logs
 from sandbox.services.aws.lambda_.perf import Timing
 from sandbox.services.aws.lambda_.runtime_api import Invocation, Outcome
@@ -332,43 +331,8 @@ class LambdaRuntime:
             if result.function_error is None or attempts > retries:
                 break
             await asyncio.sleep(RETRY_DELAYS[min(attempts - 1, len(RETRY_DELAYS) - 1)])
-        self._after_async(spec, payload, request_id, result, attempts)
-
-    def _after_async(
-        self,
-        spec: bridge.FunctionSpec,
-        payload: bytes,
-        request_id: str,
-        result: InvokeResult | None,
-        attempts: int,
-    ) -> None:
-        if result is None:
-            return
-        failed = result.function_error is not None
-        destination = (bridge.on_failure_destination if failed else bridge.on_success_destination)(
-            spec.account_id, spec.region, spec.name
-        )
-        try:
-            if destination:
-                record = _destination_record(spec, payload, request_id, result, attempts)
-                if destination.split(":")[2] == "lambda":
-                    target = self.resolve(destination, None, destination.split(":")[3])
-                    self.invoke_async(target, json.dumps(record).encode())
-                else:
-                    messaging.send(destination, json.dumps(record))
-            elif failed and self.dead_letters.get(spec.arn):
-                error = _parse(result.payload)
-                attributes = {
-                    "RequestID": {"DataType": "String", "StringValue": request_id},
-                    "ErrorCode": {"DataType": "Number", "StringValue": "200"},
-                    "ErrorMessage": {
-                        "DataType": "String",
-                        "StringValue": str(error.get("errorMessage", ""))[:1000],
-                    },
-                }
-                messaging.send(self.dead_letters[spec.arn], payload.decode("utf-8", "replace"), attributes)
-        except Exception:
-            log.exception("async invoke %s of %s: delivering the result failed", request_id, spec.name)
+        if result is not None:
+            destinations.deliver(self, spec, payload, request_id, result, attempts)
 
     # -- provisioned concurrency ---------------------------------------------------------------------
     async def provision(self, spec: bridge.FunctionSpec, qualifier: str, count: int) -> None:
@@ -444,46 +408,7 @@ def _cpu_ms(invocation: Invocation, outcome: Outcome | None) -> float:
 
 
 def _is_memory_error(outcome: Outcome) -> bool:
-    return _parse(outcome.body).get("errorType") == "MemoryError"
-
-
-def _parse(body: bytes) -> dict[str, Any]:
-    try:
-        value = json.loads(body or b"{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def _destination_record(
-    spec: bridge.FunctionSpec, payload: bytes, request_id: str, result: InvokeResult, attempts: int
-) -> dict[str, Any]:
-    failed = result.function_error is not None
-    response: Any
-    try:
-        response = json.loads(result.payload or b"null")
-    except ValueError:
-        response = result.payload.decode("utf-8", "replace")
-    try:
-        request: Any = json.loads(payload or b"null")
-    except ValueError:
-        request = payload.decode("utf-8", "replace")
-    context: dict[str, Any] = {"statusCode": 200, "executedVersion": spec.version}
-    if failed:
-        context["functionError"] = result.function_error
-    return {
-        "version": "1.0",
-        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        "requestContext": {
-            "requestId": request_id,
-            "functionArn": spec.qualified_arn,
-            "condition": "RetriesExhausted" if failed else "Success",
-            "approximateInvokeCount": attempts,
-        },
-        "requestPayload": request,
-        "responseContext": context,
-        "responsePayload": response,
-    }
+    return destinations.parse(outcome.body).get("errorType") == "MemoryError"
 
 
 def log_result_header(result: InvokeResult) -> str:
