@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import locale
 import os
-import sys
 
 from rich.console import Console
 
@@ -33,7 +32,3 @@ def lab_language() -> str:
             return "ko" if value.lower().startswith("ko") else "en"
     current = locale.getlocale()[0] or ""
     return "ko" if current.lower().startswith("ko") else "en"
-
-
-def is_tty() -> bool:
-    return sys.stdout.isatty()

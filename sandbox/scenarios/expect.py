@@ -53,10 +53,6 @@ def query(data: Any, path: str) -> Any:
     return matches[0].value if matches else MISSING
 
 
-def query_all(data: Any, path: str) -> list[Any]:
-    return [m.value for m in compile_path(path).find(data)]
-
-
 def is_matcher(value: Any) -> bool:
     return isinstance(value, dict) and bool(value) and set(value) <= MATCHER_KEYS
 

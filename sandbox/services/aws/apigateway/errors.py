@@ -120,11 +120,6 @@ class BadRequestParameters(GatewayError):
     error_type, response_type = "BadRequestException", "BAD_REQUEST_PARAMETERS"
 
 
-class BadRequestBody(GatewayError):
-    status, message = 400, "Invalid request body"
-    error_type, response_type = "BadRequestException", "BAD_REQUEST_BODY"
-
-
 _GATEWAY_HEADER = re.compile(r"^gatewayresponse\.header\.(?P<name>.+)$")
 
 

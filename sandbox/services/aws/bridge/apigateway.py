@@ -267,13 +267,6 @@ def find_api_key(account_id: str, region: str, value: str) -> ApiKey | None:
     return None
 
 
-def get_api_key(account_id: str, region: str, key_id: str) -> ApiKey | None:
-    key = _backend(account_id, region).keys.get(key_id)
-    if key is None:
-        return None
-    return ApiKey(id=key.id, value=key.value, enabled=_truthy(key.enabled), name=key.name)
-
-
 def plans_for_key(account_id: str, region: str, key_id: str) -> list[UsagePlan]:
     """The usage plans this key is attached to (as a usage-plan key)."""
     backend = _backend(account_id, region)
