@@ -96,8 +96,12 @@ def request_parameters(inv: Invocation, integration: Integration) -> Integration
     return out
 
 
-def _source_value(inv: Invocation, source: str) -> str | list[str] | None:
-    req = inv.request
+_NOT_COMMON = object()
+
+
+def _common_source(inv: Invocation, source: str) -> Any:
+    """What a mapping source means on both sides: a 'literal', a stage variable, or a $context value.
+    Returns _NOT_COMMON for the side-specific sources (method.request.*, integration.response.*)."""
     if len(source) >= 2 and source[0] == source[-1] == "'":
         return source[1:-1]
     if source.startswith("stageVariables."):
@@ -105,6 +109,14 @@ def _source_value(inv: Invocation, source: str) -> str | list[str] | None:
     if source.startswith("context."):
         value = _dotted(template_context(inv), source.removeprefix("context."))
         return None if value is None else str(value)
+    return _NOT_COMMON
+
+
+def _source_value(inv: Invocation, source: str) -> str | list[str] | None:
+    req = inv.request
+    common = _common_source(inv, source)
+    if common is not _NOT_COMMON:
+        return common
     prefix = "method.request."
     if not source.startswith(prefix):
         return None
@@ -206,13 +218,9 @@ def method_response(
 
 
 def _response_source(inv: Invocation, source: str, body: bytes, backend: Mapping[str, str]) -> str | None:
-    if len(source) >= 2 and source[0] == source[-1] == "'":
-        return source[1:-1]
-    if source.startswith("stageVariables."):
-        return inv.stage_variables.get(source.removeprefix("stageVariables."))
-    if source.startswith("context."):
-        value = _dotted(template_context(inv), source.removeprefix("context."))
-        return None if value is None else str(value)
+    common = _common_source(inv, source)
+    if common is not _NOT_COMMON:
+        return common
     if source.startswith("integration.response.header."):
         name = source.removeprefix("integration.response.header.").lower()
         return next((v for k, v in backend.items() if k.lower() == name), None)
